@@ -1,0 +1,52 @@
+// npm run bench: creg-chart's own cost, as ratios against the real helm on
+// the same chart. Median of several runs, wall time, one process at a time.
+//   build ratio = `creg-chart build` / (`helm lint --strict` + `helm package`)   target <= 1.5
+//   help time   = `creg-chart --help`                                           target <= 150 ms
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findHelm } from '../dist/helm/helm.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'bin', 'creg-chart.js');
+const runs = Number(process.env.BENCH_RUNS ?? 9);
+const helm = await findHelm();
+const work = mkdtempSync(join(tmpdir(), 'creg-bench-'));
+
+function timed(cmd, args) {
+  const t0 = process.hrtime.bigint();
+  const res = spawnSync(cmd, args, { cwd: root, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${res.stdout}${res.stderr}`);
+  return ms;
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (ms) => `${ms.toFixed(0)} ms`;
+
+try {
+  const outDir = join(work, 'out');
+  timed(process.execPath, [cli, 'build', '--output-dir', outDir]); // warm the file cache
+  const chartDir = join(outDir, 'creg');
+  const build = [];
+  const helmOnly = [];
+  const help = [];
+  const helmHelp = [];
+  for (let i = 0; i < runs; i++) {
+    build.push(timed(process.execPath, [cli, 'build', '--output-dir', outDir]));
+    helmOnly.push(timed(helm.bin, ['lint', '--strict', chartDir]) + timed(helm.bin, ['package', chartDir, '--destination', join(work, 'pkg')]));
+    help.push(timed(process.execPath, [cli, '--help']));
+    helmHelp.push(timed(helm.bin, ['--help']));
+  }
+  const ratio = median(build) / median(helmOnly);
+  const helpMs = median(help);
+  const verdict = (ok) => (ok ? 'met' : 'MISSED');
+  console.log(`helm ${helm.version} (${helm.bin}), ${runs} runs each, medians`);
+  console.log(`  creg-chart build               ${fmt(median(build))}`);
+  console.log(`  helm lint --strict + package   ${fmt(median(helmOnly))}`);
+  console.log(`  build ratio                    ${ratio.toFixed(2)}   (target <= 1.5: ${verdict(ratio <= 1.5)})`);
+  console.log(`  creg-chart --help              ${fmt(helpMs)}   (target <= 150 ms: ${verdict(helpMs <= 150)}; helm --help: ${fmt(median(helmHelp))})`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

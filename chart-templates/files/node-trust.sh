@@ -1,0 +1,206 @@
+# node-trust: make this node's container runtimes trust the registry's CA
+# (DESIGN.md section 3 "Node trust"; the seed's manual client-trust step).
+# Runs in the node trust DaemonSet (busybox sh; POSIX sh only). For the registry
+# address A = <ip>:<port> it keeps, in every configured certs.d directory:
+#   <dir>/<A>/ca.crt              the registry's CA (0644)
+#   <dir>/<A>/hosts.toml          containerd only (0644), as in DESIGN.md
+#   <dir>/<A>/.creg-chart-owner   marker "<namespace>/<fullname>": written by us
+# Every file is written to a temporary name and renamed into place (atomic),
+# and only when its content differs. Directories of other addresses carrying
+# our marker (an old ClusterIP or port) are cleaned up; anything without our
+# marker is never touched. containerd reads these files on every pull: it is
+# never restarted. src/trust/plan.ts computes the same files for
+# `creg-chart trust`; test/trust-script.test.mjs checks both agree.
+#
+# Inputs (environment only):
+#   OWNER                  "<namespace>/<fullname>" written to the marker
+#   ACTION                 install (default) or remove (delete what we wrote)
+#   CA_FILE                PEM CA (ConfigMap <fullname>-ca, key ca.crt, optional)
+#   SERVICE_HOST           the Service's ClusterIP ($(<SVC>_SERVICE_HOST); a
+#                          literal "$(...)" means Kubernetes did not set it)
+#   FALLBACK_HOST          service.clusterIP from values (may be empty)
+#   REGISTRY_PORT          the Service port
+#   CONTAINERD_DIR         where containerd's certs.d is mounted (empty: off)
+#   CONTAINERD_HOST_DIR    the same directory as the node sees it (hosts.toml)
+#   DOCKER_DIR             where /etc/docker/certs.d is mounted (empty: off)
+#   CONTAINERS_DIR         where /etc/containers/certs.d is mounted (empty: off)
+#   CHECK_INTERVAL_SECONDS seconds between rounds
+#   READY_FILE             touched while the trust files are in place
+# Test hook: MAX_ROUNDS (0 = forever; otherwise exit after that many rounds,
+# 0 when the last round succeeded).
+set -u
+umask 022
+log() { echo "node-trust: $*"; }
+
+OWNER="${OWNER:-}"
+ACTION="${ACTION:-install}"
+CA_FILE="${CA_FILE:-/ca/ca.crt}"
+PORT="${REGISTRY_PORT:-}"
+INTERVAL="${CHECK_INTERVAL_SECONDS:-60}"
+MAX_ROUNDS="${MAX_ROUNDS:-0}"
+READY_FILE="${READY_FILE:-}"
+MARKER=.creg-chart-owner
+
+case "$OWNER" in
+  */*) ;;
+  *) log "OWNER must be <namespace>/<fullname>"; exit 2 ;;
+esac
+case "$ACTION" in install|remove) ;; *) log "ACTION must be install or remove, not '$ACTION'"; exit 2 ;; esac
+case "$INTERVAL" in ''|*[!0-9]*) log "CHECK_INTERVAL_SECONDS must be a number"; exit 2 ;; esac
+case "$MAX_ROUNDS" in ''|*[!0-9]*) log "MAX_ROUNDS must be a number"; exit 2 ;; esac
+[ "$INTERVAL" -gt 0 ] || INTERVAL=1
+for d in "${CONTAINERD_DIR:-}" "${DOCKER_DIR:-}" "${CONTAINERS_DIR:-}" "${CONTAINERD_HOST_DIR:-}"; do
+  case "$d" in
+    '') ;;
+    /|*/../*|*/..|*/./*|*/.) log "refusing directory '$d'"; exit 2 ;;
+    /*) ;;
+    *) log "directory '$d' is not absolute"; exit 2 ;;
+  esac
+done
+if [ -n "${CONTAINERD_DIR:-}" ] && [ -z "${CONTAINERD_HOST_DIR:-}" ]; then
+  CONTAINERD_HOST_DIR="$CONTAINERD_DIR"
+fi
+
+# The registry address: the Service env Kubernetes gives pods created after
+# the Service, else the fixed clusterIP from values.
+HOST="${SERVICE_HOST:-}"
+case "$HOST" in '$('*) HOST="" ;; esac
+[ -n "$HOST" ] || HOST="${FALLBACK_HOST:-}"
+ADDRESS=""
+if [ "$ACTION" = install ]; then
+  case "$PORT" in ''|*[!0-9]*) log "REGISTRY_PORT must be a number"; exit 2 ;; esac
+  case "$HOST" in
+    '')
+      # Kubernetes computes the env again when the container restarts.
+      log "the registry's ClusterIP is unknown (no Service env and no service.clusterIP value); exiting so that the restarted container gets the Service env"
+      exit 1 ;;
+    *[!0-9A-Fa-f.:]*) log "unexpected registry host '$HOST'"; exit 2 ;;
+    *:*) ADDRESS="[$HOST]:$PORT" ;;
+    *) ADDRESS="$HOST:$PORT" ;;
+  esac
+fi
+
+sleeper=""
+stop() {
+  [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
+  log "stopping; trust files stay in place"
+  exit 0
+}
+trap stop TERM INT
+
+# Warnings are printed when they change, not every round.
+said=""
+say_once() {
+  case "$said" in *"|$1|"*) return 0 ;; esac
+  said="$said|$1|"
+  log "$1"
+}
+
+is_ours() { [ -f "$1/$MARKER" ] && [ ! -L "$1/$MARKER" ] && [ "$(cat "$1/$MARKER" 2>/dev/null)" = "$OWNER" ]; }
+
+# put FILE CONTENT_FILE: atomically replace FILE with CONTENT_FILE's content
+# when it differs. Returns 0 unchanged or written, 1 on error.
+put() {
+  if [ -f "$1" ] && [ ! -L "$1" ] && cmp -s "$2" "$1"; then return 0; fi
+  tmp="$(dirname "$1")/.$(basename "$1").tmp.$$"
+  if cat "$2" > "$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$1"; then
+    log "wrote $1"
+    return 0
+  fi
+  rm -f "$tmp"
+  log "error: cannot write $1"
+  return 1
+}
+
+# put_text FILE TEXT
+put_text() {
+  printf '%s\n' "$2" > "$WORK/text" || return 1
+  put "$1" "$WORK/text"
+}
+
+# remove_ours DIR: delete the files we write, then the marker, then DIR if empty.
+remove_ours() {
+  rm -f "$1/ca.crt" "$1/hosts.toml" "$1/.ca.crt.tmp."* "$1/.hosts.toml.tmp."* "$1/.$MARKER.tmp."* || return 1
+  rm -f "$1/$MARKER" || return 1
+  if rmdir "$1" 2>/dev/null; then
+    log "removed $1"
+  else
+    log "removed our files from $1 (other files remain, directory kept)"
+  fi
+}
+
+# sync KIND DIR: one certs.d directory. Returns 1 when something failed.
+sync() {
+  kind="$1"; dir="$2"; rc=0
+  if [ ! -d "$dir" ]; then
+    say_once "error: $dir ($kind certs.d) is not mounted"
+    return 1
+  fi
+  if [ "$ACTION" = install ]; then
+    target="$dir/$ADDRESS"
+    if [ -L "$target" ] || { [ -e "$target" ] && [ ! -d "$target" ]; }; then
+      say_once "left alone: $target is not a directory creg-chart made; remove it to let node trust manage $ADDRESS"
+      rc=1
+    elif [ -d "$target" ] && ! is_ours "$target" && { [ -e "$target/ca.crt" ] || [ -e "$target/hosts.toml" ]; }; then
+      if [ -f "$target/ca.crt" ] && cmp -s "$CA_FILE" "$target/ca.crt"; then
+        say_once "left alone: $target/ca.crt was not written by creg-chart but already holds this CA"
+      else
+        say_once "left alone: $target holds a ca.crt/hosts.toml not written by creg-chart (no $MARKER for $OWNER); remove them to let node trust manage $ADDRESS"
+        rc=1
+      fi
+    else
+      if mkdir -p "$target" && put_text "$target/$MARKER" "$OWNER" && put "$target/ca.crt" "$CA_FILE"; then
+        if [ "$kind" = containerd ]; then
+          hostdir="$CONTAINERD_HOST_DIR/$ADDRESS"
+          put_text "$target/hosts.toml" "server = \"https://$ADDRESS\"
+[host.\"https://$ADDRESS\"]
+  capabilities = [\"pull\", \"resolve\"]
+  ca = \"$hostdir/ca.crt\"" || rc=1
+        fi
+      else
+        rc=1
+      fi
+    fi
+  fi
+  # Directories of other addresses (old ClusterIP/port) that carry our marker.
+  for old in "$dir"/*; do
+    [ -d "$old" ] && [ ! -L "$old" ] || continue
+    [ "$ACTION" = install ] && [ "$old" = "$dir/$ADDRESS" ] && continue
+    is_ours "$old" || continue
+    remove_ours "$old" || rc=1
+  done
+  return "$rc"
+}
+
+WORK="$(mktemp -d)" || { log "cannot create a temporary directory"; exit 1; }
+trap 'rm -rf "$WORK"' EXIT
+if [ "$ACTION" = install ]; then
+  log "keeping the CA of $OWNER trusted for $ADDRESS in: ${CONTAINERD_DIR:+containerd=$CONTAINERD_DIR }${DOCKER_DIR:+docker=$DOCKER_DIR }${CONTAINERS_DIR:+containers=$CONTAINERS_DIR}"
+else
+  log "removing the trust files of $OWNER from: ${CONTAINERD_DIR:-} ${DOCKER_DIR:-} ${CONTAINERS_DIR:-}"
+fi
+round=0
+while :; do
+  round=$((round + 1))
+  ok=yes
+  if [ "$ACTION" = install ] && ! grep -q -e '-----BEGIN CERTIFICATE-----' "$CA_FILE" 2>/dev/null; then
+    # ConfigMap not published yet (mounted optional): wait, touch nothing.
+    say_once "waiting for the CA at $CA_FILE (ConfigMap ${OWNER#*/}-ca, written by the signer hook)"
+    ok=no
+  else
+    [ -z "${CONTAINERD_DIR:-}" ] || sync containerd "$CONTAINERD_DIR" || ok=no
+    [ -z "${DOCKER_DIR:-}" ] || sync docker "$DOCKER_DIR" || ok=no
+    [ -z "${CONTAINERS_DIR:-}" ] || sync containers "$CONTAINERS_DIR" || ok=no
+  fi
+  if [ -n "$READY_FILE" ]; then
+    if [ "$ok" = yes ]; then : > "$READY_FILE"; else rm -f "$READY_FILE"; fi
+  fi
+  if [ "$MAX_ROUNDS" -gt 0 ] && [ "$round" -ge "$MAX_ROUNDS" ]; then
+    [ "$ok" = yes ] && exit 0
+    exit 1
+  fi
+  sleep "$INTERVAL" &
+  sleeper=$!
+  wait "$sleeper"
+  sleeper=""
+done

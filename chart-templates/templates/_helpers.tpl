@@ -1,0 +1,118 @@
+{{/*
+Helpers shared by every template. Every value that ends up in YAML goes
+through `quote` (strings) or `int` (numbers checked by values.schema.json),
+so that a value can never change the structure of a manifest.
+*/}}
+
+{{/* Chart name part of object names. */}}
+{{- define "creg.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/*
+Object name prefix: release name + chart name (release name alone when it
+already contains the chart name), `fullnameOverride` honoured. Cut at 42
+characters, the limit values.schema.json puts on fullnameOverride, so that the
+longest suffix (`-http-secret`) and the names Kubernetes derives from ours
+(Job pods, controller revisions) stay within the 63-character limits.
+*/}}
+{{- define "creg.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 42 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 42 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 42 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* helm.sh/chart label value. */}}
+{{- define "creg.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels that select this release's pods (add app.kubernetes.io/component per object). */}}
+{{- define "creg.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "creg.name" . | quote }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
+{{- end -}}
+
+{{/* Common labels of every object. */}}
+{{- define "creg.labels" -}}
+helm.sh/chart: {{ include "creg.chart" . | quote }}
+{{ include "creg.selectorLabels" . }}
+{{- with .Chart.AppVersion }}
+app.kubernetes.io/version: {{ . | trunc 63 | trimSuffix "-" | quote }}
+{{- end }}
+app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
+app.kubernetes.io/part-of: {{ include "creg.name" . | quote }}
+{{- end -}}
+
+{{/* Selector labels of the registry pods (docs/architecture.md "Registry pod"). */}}
+{{- define "creg.registrySelectorLabels" -}}
+{{ include "creg.selectorLabels" . }}
+app.kubernetes.io/component: registry
+{{- end -}}
+
+{{/* The same selector as `k=v,k=v` for the signer's POD_SELECTOR. */}}
+{{- define "creg.registryPodSelector" -}}
+{{- $sel := include "creg.registrySelectorLabels" . | fromYaml -}}
+{{- $pairs := list -}}
+{{- range $k := keys $sel | sortAlpha -}}
+{{- $pairs = append $pairs (printf "%s=%s" $k (index $sel $k)) -}}
+{{- end -}}
+{{- join "," $pairs -}}
+{{- end -}}
+
+{{/* Names of the objects (docs/architecture.md "Chart objects"). */}}
+{{- define "creg.mountName" -}}{{ include "creg.fullname" . }}-nas-mount{{- end -}}
+{{- define "creg.httpSecretName" -}}{{ include "creg.fullname" . }}-http-secret{{- end -}}
+{{- define "creg.signerName" -}}{{ include "creg.fullname" . }}-signer{{- end -}}
+{{- define "creg.caSecretName" -}}{{ include "creg.fullname" . }}-ca{{- end -}}
+{{- define "creg.tlsSecretName" -}}{{ include "creg.fullname" . }}-tls{{- end -}}
+
+{{/*
+A quoted image reference from an image object: include "creg.image" .Values.registry.image
+*/}}
+{{- define "creg.image" -}}
+{{- printf "%s:%s" .repository .tag | quote -}}
+{{- end -}}
+
+{{/* A list of strings joined with commas, quoted: include "creg.csv" .Values.nas.mountOptions */}}
+{{- define "creg.csv" -}}
+{{- join "," (default (list) .) | quote -}}
+{{- end -}}
+
+{{/* An integer value as a quoted string (for env values): include "creg.quoteInt" .Values.registry.port */}}
+{{- define "creg.quoteInt" -}}
+{{- int . | toString | quote -}}
+{{- end -}}
+
+{{/* The node selector of every pod that needs the NFS export. */}}
+{{- define "creg.nodeSelector" -}}
+{{ .Values.nodeLabel.key | quote }}: {{ .Values.nodeLabel.value | quote }}
+{{- end -}}
+
+{{/* nas.requireNfsMount, true when unset (`default` would turn false into true). */}}
+{{- define "creg.requireNfsMount" -}}
+{{- if kindIs "bool" .Values.nas.requireNfsMount -}}
+{{- .Values.nas.requireNfsMount -}}
+{{- else -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/* Tolerations and image pull secrets (toYaml: arbitrary objects from values). */}}
+{{- define "creg.podCommon" -}}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}

@@ -1,0 +1,119 @@
+// Entry point of the bundled signer (dist/signer/signer.js): node signer.js <sign|prepare-tls|in-cluster> [flags]
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { describeLocalResult, signLocally } from '../pki/local.js';
+import { PkiInputError } from '../pki/validate.js';
+import { ConfigError } from './decide.mjs';
+import { runInCluster } from './incluster.mjs';
+import { KubeApiError } from './kube.mjs';
+import { prepareTls } from './prepare.mjs';
+
+export const USAGE = `usage:
+  node signer.js sign --ip IP [--ip IP ...] [--dns NAME ...] --out DIR [--ca-dir DIR] [--days N] [--ca-days N]
+      sign a server certificate locally; reuses ca.crt+ca.key in --ca-dir (default --out) or creates a CA there
+  node signer.js prepare-tls --from DIR --to DIR [--ip IP ...] [--dns NAME ...]
+      registry init container: copy tls.crt/tls.key from the mounted Secret, or write a temporary
+      self-signed certificate (for --ip, $POD_IP/$POD_IPS and 127.0.0.1)
+  node signer.js in-cluster
+      Helm hook: sign the certificate for the Service's ClusterIP and restart registry pods when needed
+      (env: POD_NAMESPACE SERVICE_NAME CA_SECRET TLS_SECRET WORKLOAD_KIND WORKLOAD_NAME POD_SELECTOR
+       DNS_NAMES CLUSTER_DOMAIN CERT_VALIDITY_DAYS CA_VALIDITY_DAYS READY_TIMEOUT_SECONDS
+       KUBE_API_URL KUBE_TOKEN_FILE KUBE_CA_FILE)`;
+
+class UsageError extends Error {}
+
+const log = (line: string) => console.log(`signer: ${line}`);
+
+function parse(args: string[], options: ParseArgsConfig['options']) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, any>;
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]);
+  }
+}
+
+function num(v: unknown, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new UsageError(`${flag} must be a whole number of days, not ${JSON.stringify(v)}.`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [mode, ...rest] = argv;
+  try {
+    switch (mode) {
+      case 'sign': {
+        const v = parse(rest, {
+          ip: { type: 'string', multiple: true },
+          dns: { type: 'string', multiple: true },
+          out: { type: 'string' },
+          'ca-dir': { type: 'string' },
+          days: { type: 'string' },
+          'ca-days': { type: 'string' },
+        });
+        if (!v.out) throw new UsageError('--out DIR is required (the directory that receives ca.crt, tls.crt, tls.key).');
+        if (!v.ip?.length && !v.dns?.length) throw new UsageError('give at least one --ip IP (e.g. the Service ClusterIP) or --dns NAME.');
+        const r = signLocally({
+          ips: v.ip ?? [],
+          dnsNames: v.dns ?? [],
+          outDir: v.out,
+          caDir: v['ca-dir'],
+          validityDays: num(v.days, '--days'),
+          caValidityDays: num(v['ca-days'], '--ca-days'),
+        });
+        describeLocalResult(r).forEach(log);
+        return 0;
+      }
+      case 'prepare-tls': {
+        const v = parse(rest, {
+          from: { type: 'string' },
+          to: { type: 'string' },
+          ip: { type: 'string', multiple: true },
+          dns: { type: 'string', multiple: true },
+        });
+        if (!v.from || !v.to) throw new UsageError('prepare-tls needs --from DIR (the mounted TLS Secret) and --to DIR (where the registry reads tls.crt/tls.key).');
+        prepareTls({ fromDir: v.from, toDir: v.to, ips: v.ip ?? [], dnsNames: v.dns ?? [] }, log);
+        return 0;
+      }
+      case 'in-cluster': {
+        parse(rest, {});
+        await runInCluster(process.env, log);
+        return 0;
+      }
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        console.log(USAGE);
+        return mode === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown mode ${JSON.stringify(mode)}; use sign, prepare-tls or in-cluster.`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`signer: error: ${e.message} (run "node signer.js --help" for usage)`);
+      return 2;
+    }
+    if (e instanceof PkiInputError || e instanceof ConfigError || e instanceof KubeApiError) {
+      console.error(`signer: error: ${e.message}`);
+      return 1;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err.code && err.syscall) {
+      console.error(`signer: error: ${err.syscall} ${err.path ?? ''} failed: ${err.code}`.replace(/\s+/g, ' '));
+      return 1;
+    }
+    console.error(`signer: error: ${(err && err.message) || String(e)}`.split('\n')[0]);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    console.error(`signer: error: ${(e as Error).message}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,496 @@
+// A real Kubernetes control plane for tests: etcd, kube-apiserver,
+// kube-controller-manager, kube-scheduler and kwok (fake nodes whose pods
+// become Ready and whose Job pods succeed), all on 127.0.0.1, with every
+// key and certificate generated at run time in a temporary directory.
+//
+//   import { startCluster } from './cluster/harness.mjs';
+//   const cluster = await startCluster();
+//   // cluster.kubeconfig, cluster.apiUrl, cluster.adminToken, cluster.caFile
+//   await cluster.stop();
+//
+// Binaries come from scripts/build-control-plane.sh (env CREG_CP_DIR, or the
+// default cache directory for the versions pinned in tools/versions.env).
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync,
+} from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = join(here, '..', '..');
+export const BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
+export const BUILD_COMMAND = 'bash scripts/build-control-plane.sh';
+
+/** Versions pinned in test/cluster/tools/versions.env. */
+export function pinnedVersions() {
+  const text = readFileSync(join(here, 'tools', 'versions.env'), 'utf8');
+  const v = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z0-9_]+)=(\S+)/.exec(line.trim());
+    if (m) v[m[1]] = m[2];
+  }
+  return v;
+}
+
+/** Directory name the build script uses for the pinned versions. */
+export function versionStamp() {
+  const v = pinnedVersions();
+  return `k8s-${v.K8S_VERSION}_etcd-${v.ETCD_VERSION}_kwok-${v.KWOK_VERSION}`;
+}
+
+/** Where the binaries are expected: $CREG_CP_DIR or the build script's default. */
+export function binDir() {
+  return process.env.CREG_CP_DIR
+    || join(process.env.HOME || homedir(), '.cache', 'creg-chart', 'control-plane', versionStamp());
+}
+
+/** Missing binaries in dir (empty when all five are there and executable). */
+export function missingBinaries(dir = binDir()) {
+  return BINARIES.filter((b) => {
+    try { accessSync(join(dir, b), constants.X_OK); return false; } catch { return true; }
+  });
+}
+
+/** Throws the documented error when a binary is missing; returns the directory. */
+export function requireBinaries(dir = binDir()) {
+  if (missingBinaries(dir).length > 0) {
+    throw new Error(`Control plane binaries not found in ${dir}; build them with: ${BUILD_COMMAND}`);
+  }
+  return dir;
+}
+
+/** The kubectl to use: $KUBECTL or kubectl on PATH. */
+export function kubectlPath() {
+  return process.env.KUBECTL || 'kubectl';
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function freePorts(n) {
+  const ports = new Set();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function openssl(args, cwd) {
+  try {
+    execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`openssl ${args.join(' ')} failed: ${e.stderr || e.message}`);
+  }
+}
+
+// CA, apiserver serving certificate, admin client certificate and the
+// service-account key pair. All fresh on every start; nothing is committed.
+function makePki(dir, serviceIp) {
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt',
+    '-days', '2', '-subj', '/CN=creg-test-ca', '-addext', 'basicConstraints=critical,CA:TRUE',
+    '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'], dir);
+  const sign = (name, subj, ext) => {
+    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subj], dir);
+    writeFileSync(join(dir, `${name}.ext`), ext);
+    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+      '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`], dir);
+  };
+  sign('apiserver', '/CN=kube-apiserver', [
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    'extendedKeyUsage=serverAuth',
+    `subjectAltName=IP:127.0.0.1,IP:${serviceIp},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,`
+      + 'DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local',
+    '',
+  ].join('\n'));
+  sign('admin', '/O=system:masters/CN=creg-admin', [
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    'extendedKeyUsage=clientAuth',
+    '',
+  ].join('\n'));
+  openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key'], dir);
+  openssl(['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
+}
+
+function b64(file) {
+  return readFileSync(file).toString('base64');
+}
+
+function kubeconfigYaml({ server, caFile, user, token, certFile, keyFile }) {
+  const cred = token
+    ? `    token: ${token}\n`
+    : `    client-certificate-data: ${b64(certFile)}\n    client-key-data: ${b64(keyFile)}\n`;
+  return `apiVersion: v1
+kind: Config
+clusters:
+- name: creg-test
+  cluster:
+    server: ${server}
+    certificate-authority-data: ${b64(caFile)}
+users:
+- name: ${user}
+  user:
+${cred}contexts:
+- name: creg-test
+  context:
+    cluster: creg-test
+    user: ${user}
+    namespace: default
+current-context: creg-test
+`;
+}
+
+/**
+ * One HTTPS request to the API server. Resolves { status, body, json }.
+ * auth: { token } or { cert, key } (PEM strings); ca: PEM string.
+ */
+export function kubeRequest({ apiUrl, ca, token, cert, key }, method, path, body, { timeoutMs = 10000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, apiUrl);
+    const data = body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body));
+    const headers = { Accept: 'application/json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (data !== undefined) {
+      headers['Content-Type'] = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
+      headers['Content-Length'] = Buffer.byteLength(data);
+    }
+    const req = httpsRequest(url, { method, headers, ca, cert, key, timeout: timeoutMs }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({ status: res.statusCode, body: text, json });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${method} ${path}`)));
+    req.on('error', reject);
+    if (data !== undefined) req.write(data);
+    req.end();
+  });
+}
+
+// ---- process bookkeeping: every child is killed when this process ends ----
+const live = new Set();
+let hooksInstalled = false;
+function installExitHooks() {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on('exit', () => {
+    for (const c of live) c.killNow();
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(sig, () => {
+      for (const c of live) c.killNow();
+      process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 })[sig]);
+    });
+  }
+}
+
+function tail(file, lines = 25) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/**
+ * Starts the control plane. Options (all optional):
+ *   binDir       directory with the five binaries (default: binDir())
+ *   nodes        [{ name, labels }] fake nodes to create (default: node-reg-1,
+ *                node-reg-2 labelled node=registry, node-plain-1 unlabelled)
+ *   serviceCidr  default 10.96.0.0/16 (the `kubernetes` Service gets .1)
+ *   podCidr      kwok's fake pod IPs (status only; nothing is ever sent there)
+ *   keep         keep the temp dir after stop() (also env CREG_CP_KEEP=1)
+ *   log          function(msg) for progress (default: silent unless CREG_CP_VERBOSE)
+ *   timeoutMs    overall start-up deadline (default 120000)
+ */
+export async function startCluster(opts = {}) {
+  const bin = requireBinaries(opts.binDir || binDir());
+  const log = opts.log || (process.env.CREG_CP_VERBOSE ? (m) => console.error(`[cluster] ${m}`) : () => {});
+  const t0 = Date.now();
+  const deadline = t0 + (opts.timeoutMs || 120000);
+  const serviceCidr = opts.serviceCidr || '10.96.0.0/16';
+  const serviceIp = serviceCidr.replace(/\.0\/\d+$/, '.1');
+  const nodeSpecs = opts.nodes || [
+    { name: 'node-reg-1', labels: { node: 'registry' } },
+    { name: 'node-reg-2', labels: { node: 'registry' } },
+    { name: 'node-plain-1', labels: {} },
+  ];
+  const keep = opts.keep || process.env.CREG_CP_KEEP === '1';
+
+  const dir = mkdtempSync(join(tmpdir(), 'creg-cluster-'));
+  const pki = join(dir, 'pki');
+  const logDir = join(dir, 'logs');
+  execFileSync('mkdir', ['-p', pki, logDir, join(dir, 'etcd')]);
+  installExitHooks();
+
+  const procs = [];
+  let stopped = false;
+  const start = (name, args) => {
+    const logFile = join(logDir, `${name}.log`);
+    const fd = openSync(logFile, 'a');
+    const child = spawn(join(bin, name), args, { stdio: ['ignore', fd, fd], cwd: dir });
+    closeSync(fd);
+    const entry = {
+      name, child, logFile, exited: null,
+      killNow() { try { child.kill('SIGKILL'); } catch { /* gone */ } },
+    };
+    child.on('exit', (code, signal) => {
+      entry.exited = { code, signal };
+      live.delete(entry);
+    });
+    child.on('error', (e) => { entry.exited = { error: e }; live.delete(entry); });
+    live.add(entry);
+    procs.push(entry);
+    return entry;
+  };
+
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    for (const p of [...procs].reverse()) {
+      if (p.exited) continue;
+      try { p.child.kill('SIGTERM'); } catch { /* gone */ }
+      const until = Date.now() + 5000;
+      while (!p.exited && Date.now() < until) await sleep(50);
+      if (!p.exited) {
+        p.killNow();
+        const until2 = Date.now() + 2000;
+        while (!p.exited && Date.now() < until2) await sleep(50);
+      }
+    }
+    if (watchdog) { try { watchdog.kill('SIGKILL'); } catch { /* gone */ } }
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  };
+
+  // Kills the children and removes the temp dir even if this Node process is
+  // SIGKILLed (no 'exit' hook runs then).
+  let watchdog;
+  const armWatchdog = () => {
+    if (watchdog) { try { watchdog.kill('SIGKILL'); } catch { /* gone */ } }
+    const pids = procs.filter((p) => !p.exited && p.child.pid).map((p) => p.child.pid).join(' ');
+    const rm = keep ? '' : `rm -rf '${dir}'`;
+    watchdog = spawn('sh', ['-c',
+      `while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done; kill -9 ${pids} 2>/dev/null; ${rm}`],
+    { stdio: 'ignore', detached: true });
+    watchdog.unref();
+  };
+
+  const fail = async (msg, proc) => {
+    const logs = (proc ? [proc] : procs).map((p) => `--- ${p.name} (${p.logFile}) ${p.exited ? `exited ${JSON.stringify(p.exited)}` : ''}\n${tail(p.logFile)}`).join('\n');
+    await stop();
+    throw new Error(`${msg}\n${logs}\n(logs ${keep ? `kept in ${dir}` : 'removed; set CREG_CP_KEEP=1 to keep them'})`);
+  };
+
+  const checkAlive = async () => {
+    for (const p of procs) {
+      if (p.exited) await fail(`${p.name} exited during start-up`, p);
+    }
+  };
+
+  const waitFor = async (what, fn, intervalMs = 250) => {
+    let last;
+    while (Date.now() < deadline) {
+      await checkAlive();
+      try {
+        const r = await fn();
+        if (r) return r;
+      } catch (e) { last = e; }
+      await sleep(intervalMs);
+    }
+    return fail(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+  };
+
+  try {
+    makePki(pki, serviceIp);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const caFile = join(pki, 'ca.crt');
+  const ca = readFileSync(caFile, 'utf8');
+  const adminToken = randomBytes(24).toString('hex');
+  const kcmToken = randomBytes(24).toString('hex');
+  const schedToken = randomBytes(24).toString('hex');
+  writeFileSync(join(pki, 'tokens.csv'), [
+    `${adminToken},creg-admin,creg-admin,"system:masters"`,
+    `${kcmToken},system:kube-controller-manager,system:kube-controller-manager`,
+    `${schedToken},system:kube-scheduler,system:kube-scheduler`,
+    '',
+  ].join('\n'), { mode: 0o600 });
+
+  const [etcdClient, etcdPeer, apiPort] = await freePorts(3);
+  const apiUrl = `https://127.0.0.1:${apiPort}`;
+
+  log(`etcd on 127.0.0.1:${etcdClient}`);
+  start('etcd', [
+    '--name=default', `--data-dir=${join(dir, 'etcd')}`,
+    `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
+    `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
+    `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+    `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
+    '--unsafe-no-fsync', '--log-level=warn',
+  ]);
+  armWatchdog();
+
+  log(`kube-apiserver on ${apiUrl}`);
+  start('kube-apiserver', [
+    `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+    '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
+    `--cert-dir=${pki}`,
+    `--tls-cert-file=${join(pki, 'apiserver.crt')}`, `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
+    `--client-ca-file=${caFile}`,
+    `--token-auth-file=${join(pki, 'tokens.csv')}`,
+    '--authorization-mode=Node,RBAC',
+    `--service-cluster-ip-range=${serviceCidr}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${join(pki, 'sa.pub')}`,
+    `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
+    '--allow-privileged=true',
+    // The `kubernetes` Service's endpoint would be the loopback address,
+    // which Endpoints validation rejects; nothing in the tests uses it.
+    '--endpoint-reconciler-type=none',
+    '--profiling=false',
+    '--v=1',
+  ]);
+  armWatchdog();
+
+  const admin = { apiUrl, ca, token: adminToken };
+  await waitFor('kube-apiserver /readyz', async () => {
+    const r = await kubeRequest(admin, 'GET', '/readyz', undefined, { timeoutMs: 3000 });
+    return r.status === 200;
+  });
+  log(`apiserver ready after ${Date.now() - t0} ms`);
+
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, kubeconfigYaml({
+    server: apiUrl, caFile, user: 'creg-admin',
+    certFile: join(pki, 'admin.crt'), keyFile: join(pki, 'admin.key'),
+  }), { mode: 0o600 });
+  const kcmKubeconfig = join(dir, 'kcm.kubeconfig');
+  writeFileSync(kcmKubeconfig, kubeconfigYaml({ server: apiUrl, caFile, user: 'kcm', token: kcmToken }), { mode: 0o600 });
+  const schedKubeconfig = join(dir, 'scheduler.kubeconfig');
+  writeFileSync(schedKubeconfig, kubeconfigYaml({ server: apiUrl, caFile, user: 'scheduler', token: schedToken }), { mode: 0o600 });
+  const tokenKubeconfig = join(dir, 'admin-token.kubeconfig');
+  writeFileSync(tokenKubeconfig, kubeconfigYaml({ server: apiUrl, caFile, user: 'creg-admin', token: adminToken }), { mode: 0o600 });
+
+  start('kube-controller-manager', [
+    `--kubeconfig=${kcmKubeconfig}`,
+    `--authentication-kubeconfig=${kcmKubeconfig}`, `--authorization-kubeconfig=${kcmKubeconfig}`,
+    '--bind-address=127.0.0.1', '--secure-port=0',
+    '--controllers=*',
+    '--use-service-account-credentials=true',
+    `--service-account-private-key-file=${join(pki, 'sa.key')}`,
+    `--root-ca-file=${caFile}`,
+    `--cluster-signing-cert-file=${caFile}`, `--cluster-signing-key-file=${join(pki, 'ca.key')}`,
+    `--service-cluster-ip-range=${serviceCidr}`,
+    '--leader-elect=false',
+    '--v=1',
+  ]);
+  start('kube-scheduler', [
+    `--kubeconfig=${schedKubeconfig}`,
+    `--authentication-kubeconfig=${schedKubeconfig}`, `--authorization-kubeconfig=${schedKubeconfig}`,
+    '--bind-address=127.0.0.1', '--secure-port=0',
+    '--leader-elect=false',
+    '--v=1',
+  ]);
+  start('kwok', [
+    `--kubeconfig=${tokenKubeconfig}`,
+    '--manage-all-nodes=false',
+    '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+    // Fake addresses written into node/pod status only; no traffic goes there.
+    '--node-ip=127.0.0.1',
+    `--cidr=${opts.podCidr || '10.244.0.1/16'}`,
+  ]);
+  armWatchdog();
+
+  const nodes = [];
+  for (const spec of nodeSpecs) {
+    const labels = {
+      'kubernetes.io/hostname': spec.name,
+      'kubernetes.io/os': 'linux',
+      'kubernetes.io/arch': 'amd64',
+      type: 'kwok',
+      ...(spec.labels || {}),
+    };
+    const r = await kubeRequest(admin, 'POST', '/api/v1/nodes', {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: spec.name, labels, annotations: { 'kwok.x-k8s.io/node': 'fake' } },
+      spec: {},
+    });
+    if (r.status !== 201 && r.status !== 409) await fail(`creating node ${spec.name}: HTTP ${r.status} ${r.body}`);
+    nodes.push(spec.name);
+  }
+
+  await waitFor('nodes Ready', async () => {
+    const r = await kubeRequest(admin, 'GET', '/api/v1/nodes');
+    if (r.status !== 200) return false;
+    const ready = new Set(r.json.items
+      .filter((n) => (n.status?.conditions || []).some((c) => c.type === 'Ready' && c.status === 'True'))
+      .map((n) => n.metadata.name));
+    return nodes.every((n) => ready.has(n));
+  });
+  await waitFor('default ServiceAccount', async () => {
+    const r = await kubeRequest(admin, 'GET', '/api/v1/namespaces/default/serviceaccounts/default');
+    return r.status === 200;
+  });
+  await waitFor('kube-root-ca.crt ConfigMap', async () => {
+    const r = await kubeRequest(admin, 'GET', '/api/v1/namespaces/default/configmaps/kube-root-ca.crt');
+    return r.status === 200;
+  });
+  const startupMs = Date.now() - t0;
+  log(`cluster ready after ${startupMs} ms`);
+
+  return {
+    kubeconfig,
+    /** kubeconfig that authenticates with adminToken instead of the client certificate */
+    tokenKubeconfig,
+    apiUrl,
+    adminToken,
+    caFile,
+    ca,
+    nodes,
+    dir,
+    logDir,
+    binDir: bin,
+    startupMs,
+    /** environment for child processes: KUBECONFIG set */
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+    /** request(method, path, body) as the admin */
+    request: (method, path, body, o) => kubeRequest(admin, method, path, body, o),
+    /** runs kubectl against this cluster: { status, stdout, stderr } */
+    kubectl: (args, o = {}) => {
+      const r = spawnSync(kubectlPath(), ['--kubeconfig', kubeconfig, ...args], {
+        encoding: 'utf8', input: o.input, timeout: o.timeoutMs || 60000,
+      });
+      return { status: r.status, stdout: r.stdout || '', stderr: r.stderr || (r.error ? String(r.error) : '') };
+    },
+    processes: () => procs.map((p) => ({ name: p.name, pid: p.child.pid, exited: p.exited, logFile: p.logFile })),
+    stop,
+  };
+}
+
+/** True when the control plane binaries are present (for skip decisions). */
+export function clusterAvailable() {
+  return missingBinaries().length === 0 && existsSync(binDir());
+}

@@ -1,0 +1,133 @@
+// The in-cluster signer's decisions, as pure functions (no API server needed).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createCertificateAuthority, signServerCertificate } from '../dist/pki/index.js';
+import {
+  VALUES_HASH_ANNOTATION,
+  certRolloutNeeded,
+  decideTls,
+  parseSelector,
+  planRecycle,
+  readInClusterConfig,
+  serviceClusterIps,
+  serviceDnsNames,
+  serviceHostEnvName,
+} from '../dist/signer/decide.mjs';
+
+const ca = createCertificateAuthority({ commonName: 'logic CA', validityDays: 3650 });
+const ips = ['10.100.153.175'];
+const dnsNames = serviceDnsNames('registry-svc', 'reg', 'cluster.local');
+const cert = signServerCertificate({ ca, ips, dnsNames, validityDays: 365 });
+const current = { certPem: cert.certPem, keyPem: cert.keyPem, caPem: ca.certPem };
+
+test('service DNS names and env hint name', () => {
+  assert.equal(dnsNames, ['registry-svc', 'registry-svc.reg', 'registry-svc.reg.svc', 'registry-svc.reg.svc.cluster.local']);
+  assert.equal(serviceDnsNames('a', 'b', 'c.d', ['x.example', 'A']), ['a', 'a.b', 'a.b.svc', 'a.b.svc.c.d', 'x.example']);
+  assert.is(serviceHostEnvName('registry-svc'), 'REGISTRY_SVC_SERVICE_HOST');
+});
+
+test('serviceClusterIps: clusterIPs (dual stack), headless is an error', () => {
+  assert.equal(serviceClusterIps({ spec: { clusterIP: '10.0.0.1', clusterIPs: ['10.0.0.1', 'fd00::1'] } }, 's'), ['10.0.0.1', 'fd00::1']);
+  assert.equal(serviceClusterIps({ spec: { clusterIP: '10.0.0.1' } }, 's'), ['10.0.0.1']);
+  assert.throws(() => serviceClusterIps({ spec: { clusterIP: 'None' } }, 's'), /no ClusterIP/);
+  assert.throws(() => serviceClusterIps({}, 's'), /no ClusterIP/);
+});
+
+test('decideTls: sign when missing, incomplete, wrong key, wrong CA, other SANs, expiring', () => {
+  assert.is(decideTls({ current: null, caCertPem: ca.certPem, ips, dnsNames }).action, 'sign');
+  assert.is(decideTls({ current: { certPem: cert.certPem }, caCertPem: ca.certPem, ips, dnsNames }).action, 'sign');
+  const other = signServerCertificate({ ca, ips, dnsNames, validityDays: 365 });
+  assert.match(decideTls({ current: { ...current, keyPem: other.keyPem }, caCertPem: ca.certPem, ips, dnsNames }).reason, /does not belong/);
+  const ca2 = createCertificateAuthority({ commonName: 'logic CA', validityDays: 3650 });
+  assert.match(decideTls({ current, caCertPem: ca2.certPem, ips, dnsNames }).reason, /not signed by the CA/);
+  assert.match(decideTls({ current, caCertPem: ca.certPem, ips: ['10.100.0.1'], dnsNames }).reason, /IP SANs/);
+  assert.match(decideTls({ current, caCertPem: ca.certPem, ips, dnsNames: dnsNames.slice(1) }).reason, /DNS SANs/);
+  assert.match(decideTls({ current, caCertPem: ca.certPem, ips, dnsNames, now: new Date(Date.now() + 340 * 86_400_000) }).reason, /within 30 days/);
+});
+
+test('decideTls: keep when current; update-ca when only the ca.crt copy is stale', () => {
+  assert.is(decideTls({ current, caCertPem: ca.certPem, ips, dnsNames }).action, 'keep');
+  assert.is(decideTls({ current: { ...current, caPem: undefined }, caCertPem: ca.certPem, ips, dnsNames }).action, 'update-ca');
+});
+
+const pod = (name, created, hash, extra = {}) => ({
+  name,
+  creationTimestamp: created,
+  annotations: hash ? { [VALUES_HASH_ANNOTATION]: hash } : {},
+  ready: true,
+  ...extra,
+});
+
+test('planRecycle: nothing to do when the cert is rolled out and hashes match (idempotent second run)', () => {
+  const pods = [pod('r-a', '2025-01-01T00:00:10Z', 'h1'), pod('r-b', '2025-01-01T00:00:11Z', 'h1')];
+  assert.equal(planRecycle({ pods, workloadKind: 'ReplicationController', templateValuesHash: 'h1', certRollout: false }), []);
+});
+
+test('planRecycle: certificate changed -> pods created up to the issue time, one entry each', () => {
+  const issued = new Date('2025-01-01T00:01:00.500Z');
+  const pods = [
+    pod('r-b', '2025-01-01T00:00:10Z', 'h1'),
+    pod('r-a', '2025-01-01T00:01:00Z', 'h1'), // same second: treated as stale
+    pod('r-c', '2025-01-01T00:01:01Z', 'h1'), // created after: already has the new cert
+    pod('r-d', '2025-01-01T00:00:05Z', 'h1', { deletionTimestamp: '2025-01-01T00:00:50Z' }), // terminating
+  ];
+  const steps = planRecycle({ pods, workloadKind: 'ReplicationController', templateValuesHash: 'h1', certRollout: true, certIssuedAt: issued });
+  assert.equal(steps.map((s) => s.pod), ['r-a', 'r-b']);
+  assert.match(steps[0].reason, /previous certificate/);
+});
+
+test('planRecycle: rollout without a known issue time recycles every live pod', () => {
+  const pods = [pod('r-a', '2025-01-01T00:00:10Z', 'h1'), pod('r-b', undefined, 'h1')];
+  assert.equal(planRecycle({ pods, workloadKind: 'Deployment', certRollout: true }).map((s) => s.pod), ['r-a', 'r-b']);
+});
+
+test('planRecycle: stale values hash matters for ReplicationControllers only', () => {
+  const pods = [pod('r-a', '2025-01-01T00:00:10Z', 'old'), pod('r-b', '2025-01-01T00:00:10Z', 'new'), pod('r-c', '2025-01-01T00:00:10Z')];
+  const rc = planRecycle({ pods, workloadKind: 'ReplicationController', templateValuesHash: 'new', certRollout: false });
+  assert.equal(rc.map((s) => s.pod), ['r-a', 'r-c']);
+  assert.match(rc[0].reason, /values-hash old differs/);
+  assert.equal(planRecycle({ pods, workloadKind: 'Deployment', templateValuesHash: 'new', certRollout: false }), []);
+  assert.equal(planRecycle({ pods, workloadKind: 'ReplicationController', templateValuesHash: undefined, certRollout: false }), []);
+});
+
+test('planRecycle: not-ready pods go first; reasons are combined', () => {
+  const pods = [pod('r-a', '2025-01-01T00:00:10Z', 'old'), pod('r-z', '2025-01-01T00:00:10Z', 'old', { ready: false })];
+  const steps = planRecycle({ pods, workloadKind: 'ReplicationController', templateValuesHash: 'new', certRollout: true, certIssuedAt: new Date('2025-02-01T00:00:00Z') });
+  assert.equal(steps.map((s) => s.pod), ['r-z', 'r-a']);
+  assert.match(steps[1].reason, /previous certificate; its creg-chart\/values-hash/);
+});
+
+test('certRolloutNeeded: changed now, or an earlier rollout did not record completion', () => {
+  assert.ok(certRolloutNeeded(true, 'abc', 'abc'));
+  assert.ok(certRolloutNeeded(false, 'abc', undefined));
+  assert.ok(certRolloutNeeded(false, 'abc', 'old'));
+  assert.not.ok(certRolloutNeeded(false, 'abc', 'abc'));
+});
+
+test('readInClusterConfig: defaults, namespace from the service account, clear errors', () => {
+  const env = {
+    SERVICE_NAME: 'registry-svc', CA_SECRET: 'r-ca', TLS_SECRET: 'r-tls', WORKLOAD_KIND: 'ReplicationController',
+    WORKLOAD_NAME: 'r', POD_SELECTOR: 'app.kubernetes.io/name=creg, app.kubernetes.io/component=registry', DNS_NAMES: 'reg.example.com, Other.Example',
+  };
+  const cfg = readInClusterConfig(env, 'from-sa');
+  assert.is(cfg.namespace, 'from-sa');
+  assert.is(cfg.clusterDomain, 'cluster.local');
+  assert.is(cfg.certValidityDays, 365);
+  assert.is(cfg.caValidityDays, 3650);
+  assert.equal(cfg.extraDnsNames, ['reg.example.com', 'other.example']);
+  assert.is(readInClusterConfig({ ...env, POD_NAMESPACE: 'ns' }, 'from-sa').namespace, 'ns');
+  assert.throws(() => readInClusterConfig({ ...env, SERVICE_NAME: '' }, 'x'), /Missing environment variable SERVICE_NAME;/);
+  assert.throws(() => readInClusterConfig(env), /Missing environment variable POD_NAMESPACE/);
+  assert.throws(() => readInClusterConfig({ ...env, CERT_VALIDITY_DAYS: '20' }, 'x'), /CERT_VALIDITY_DAYS="20" must be a whole number between 31/);
+  assert.throws(() => readInClusterConfig({ ...env, TLS_SECRET: 'Bad_Name' }, 'x'), /not a valid Kubernetes object name/);
+  assert.throws(() => readInClusterConfig({ ...env, DNS_NAMES: 'bad_name' }, 'x'), /DNS_NAMES entry "bad_name"/);
+});
+
+test('parseSelector: k=v,k=v only', () => {
+  assert.equal(parseSelector('a=b, c.d/e=f'), { a: 'b', 'c.d/e': 'f' });
+  assert.throws(() => parseSelector('a in (b)'), /not a label k=v pair/);
+  assert.throws(() => parseSelector('a!=b'), /not a label k=v pair/);
+  assert.throws(() => parseSelector(''), /empty/);
+});
+
+test.run();
