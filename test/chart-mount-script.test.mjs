@@ -13,7 +13,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   HELMS, buildChart, helmTemplate, mountScriptOf, nasGuardOf, find, tempDir,
@@ -24,7 +24,28 @@ const { chartDir } = await buildChart({ outputDir: outDir });
 const rendered = helmTemplate(HELMS[0].bin, chartDir);
 const mount = mountScriptOf(rendered);
 const guard = nasGuardOf(find(rendered, 'ReplicationController').spec.template.spec);
-const SHELLS = ['sh', 'bash'].filter((s) => spawnSync('sh', ['-c', `command -v ${s}`]).status === 0);
+const SHELLS = ['sh', 'bash', 'busybox'].filter((s) => spawnSync('sh', ['-c', `command -v ${s}`]).status === 0);
+
+// The chart's images are busybox: under "busybox" the script runs in busybox's
+// ash with busybox's awk, sed, mkdir, ... ahead of the system's on PATH (the
+// sandbox's stand-ins for nsenter, mount, umount and sleep stay first).
+const busyboxApplets = (() => {
+  if (!SHELLS.includes('busybox')) return undefined;
+  const dir = tempDir('creg-busybox-applets-');
+  const bb = spawnSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).stdout.trim();
+  for (const applet of spawnSync(bb, ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) {
+    if (['nsenter', 'mount', 'umount', 'sleep'].includes(applet)) continue;
+    symlinkSync(bb, join(dir, applet));
+  }
+  return dir;
+})();
+
+/** [command, args...] that runs `script` with `argv0` under `shell`, and its env. */
+function shellInvocation(shell, script, argv0, env) {
+  if (shell !== 'busybox') return { cmd: shell, args: ['-c', script, argv0], env };
+  const [first, ...rest] = (env.PATH ?? '').split(':');
+  return { cmd: 'busybox', args: ['sh', '-c', script, argv0], env: { ...env, PATH: [first, busyboxApplets, ...rest].join(':') } };
+}
 const realSleep = spawnSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).stdout.trim();
 
 const SEP = '\x1f';
@@ -110,7 +131,8 @@ exec ${realSleep} "$@"
 }
 
 function run(shell, env, cwd) {
-  const r = spawnSync(shell, ['-c', mount.script, mount.argv0], { env, cwd, encoding: 'utf8', timeout: 20000 });
+  const inv = shellInvocation(shell, mount.script, mount.argv0, env);
+  const r = spawnSync(inv.cmd, inv.args, { env: inv.env, cwd, encoding: 'utf8', timeout: 20000 });
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
@@ -277,9 +299,8 @@ for (const shell of SHELLS) {
   test(`${S} TERM stops the loop at once and never unmounts`, async () => {
     const sb = sandbox();
     try {
-      const child = spawn(shell, ['-c', mount.script, mount.argv0], {
-        env: sb.env({ MAX_ROUNDS: '0', CHECK_INTERVAL_SECONDS: '30' }), cwd: sb.dir,
-      });
+      const inv = shellInvocation(shell, mount.script, mount.argv0, sb.env({ MAX_ROUNDS: '0', CHECK_INTERVAL_SECONDS: '30' }));
+      const child = spawn(inv.cmd, inv.args, { env: inv.env, cwd: sb.dir });
       let out = '';
       child.stdout.on('data', (d) => { out += d; });
       child.stderr.on('data', (d) => { out += d; });
@@ -305,9 +326,8 @@ for (const shell of SHELLS) {
     try {
       const runGuard = (lines) => {
         writeFileSync(sb.mountinfo, lines.join('\n') + '\n');
-        const r = spawnSync(shell, ['-c', guard.script, guard.argv0], {
-          env: { PATH: process.env.PATH, ...guard.env, MOUNTINFO: sb.mountinfo }, encoding: 'utf8',
-        });
+        const inv = shellInvocation(shell, guard.script, guard.argv0, { PATH: `${sb.bin}:${process.env.PATH}`, ...guard.env, MOUNTINFO: sb.mountinfo });
+        const r = spawnSync(inv.cmd, inv.args, { env: inv.env, encoding: 'utf8' });
         return { status: r.status, out: r.stdout + r.stderr };
       };
       const root = '1500 1400 0:90 / / rw - overlay overlay rw';
@@ -328,6 +348,7 @@ for (const shell of SHELLS) {
 
 test('mount test output cleaned up', () => {
   rmSync(outDir, { recursive: true, force: true });
+  if (busyboxApplets) rmSync(busyboxApplets, { recursive: true, force: true });
 });
 
 test.run();

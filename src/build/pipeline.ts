@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { UserError } from '../errors.js';
 import { findHelm, type Helm } from '../helm/helm.js';
@@ -66,7 +66,7 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
   try {
     const stagedChart = join(staging, name);
     const appVersion = String((values.registry as { image: { tag: string } }).image.tag);
-    log(`Rendering chart ${name} ${version} (registry ${appVersion}) from ${relative(process.cwd(), chartTemplatesDir) || '.'}`);
+    log(`Rendering chart ${name} ${version} (registry ${appVersion}) from ${displayPath(chartTemplatesDir)}`);
     await renderChartTemplates(chartTemplatesDir, stagedChart, { chart: { name, version, appVersion } });
     await writeValuesYaml(join(stagedChart, 'values.yaml'), values, layers, opts);
     await copyFile(schemaPath, join(stagedChart, 'values.schema.json'));
@@ -93,12 +93,18 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
     await rename(join(pkgDir, tgzName), tgzPath);
     if (existsSync(chartDir)) await rename(chartDir, join(staging, 'previous'));
     await rename(stagedChart, chartDir);
-    log(`Chart folder: ${relative(process.cwd(), chartDir) || chartDir}`);
-    log(`Packaged chart: ${relative(process.cwd(), tgzPath) || basename(tgzPath)}`);
+    log(`Chart folder: ${displayPath(chartDir)}`);
+    log(`Packaged chart: ${displayPath(tgzPath)}`);
     return { chartDir, tgzPath, values, helmVersion: helm.version };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/** A path as the user would type it: relative below the working folder, absolute elsewhere. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
 }
 
 /**
