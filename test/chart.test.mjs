@@ -22,7 +22,7 @@ try {
   buildError = e;
 }
 
-test('chart builds (stand-in for the build pipeline)', () => {
+test('chart builds with the real build pipeline (validate, render, lint --strict, package)', () => {
   if (buildError) throw buildError;
   assert.ok(built.chartDir);
   const chartYaml = readFileSync(join(built.chartDir, 'Chart.yaml'), 'utf8');
