@@ -4,7 +4,7 @@
 //   help time   = `creg-chart --help`                                           target <= 150 ms
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findHelm } from '../dist/helm/helm.js';
@@ -42,7 +42,7 @@ try {
   const ratio = median(build) / median(helmOnly);
   const helpMs = median(help);
   const verdict = (ok) => (ok ? 'met' : 'MISSED');
-  console.log(`helm ${helm.version} (${helm.bin}), ${runs} runs each, medians`);
+  console.log(`helm ${helm.version} (${helm.bin}), ${runs} runs each, medians; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (wall times need an idle machine)`);
   console.log(`  creg-chart build               ${fmt(median(build))}`);
   console.log(`  helm lint --strict + package   ${fmt(median(helmOnly))}`);
   console.log(`  build ratio                    ${ratio.toFixed(2)}   (target <= 1.5: ${verdict(ratio <= 1.5)})`);

@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/cli.js';
+// The bundled CLI (scripts/bundle-cli.mjs); the unbundled dist/cli.js behaves the same.
+import '../dist/creg-chart.js';

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import * as build from './commands/build.js';
@@ -5,6 +7,7 @@ import * as cert from './commands/cert.js';
 import * as init from './commands/init.js';
 import * as validate from './commands/validate.js';
 import { UserError } from './errors.js';
+import { packageRoot } from './paths.js';
 
 // Command modules import their heavy parts (ajv, handlebars, node-forge)
 // inside their handlers, so `--help` stays fast.
@@ -21,7 +24,7 @@ async function main(): Promise<void> {
     .recommendCommands()
     .help()
     .alias('help', 'h')
-    .version()
+    .version((JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;

@@ -7,3 +7,5 @@ export const schemaPath = join(packageRoot, 'schemas', 'values.schema.json');
 export const defaultsPath = join(packageRoot, 'schemas', 'values.defaults.yaml');
 export const chartTemplatesDir = join(packageRoot, 'chart-templates');
 export const signerBundlePath = join(packageRoot, 'dist', 'signer', 'signer.js');
+/** The schema validator scripts/compile-schema.mjs generates (ajv standalone code). */
+export const precompiledValidatorPath = join(packageRoot, 'dist', 'values', 'schema-validator.cjs');

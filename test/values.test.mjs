@@ -2,7 +2,12 @@
 // mode (test/fixtures/values/<mode>.yaml), --set parsing and Helm-style merging.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
 import { fileURLToPath } from 'node:url';
 import { resolveValues, parseSetArgument, mergeValues } from '../dist/values/index.js';
 
@@ -115,6 +120,31 @@ test('--set without = is a usage error that shows the form', () => {
 test('removing a required value with null is reported as missing', () => {
   const problems = problemsOf({ set: ['nas.server=null'] });
   assert.match(problems[0], /nas\.server: required but missing/);
+});
+
+test('the precompiled validator is built from the current schema and judges like ajv compiling it now', () => {
+  const require = createRequire(import.meta.url);
+  const schemaText = readFileSync(new URL('../schemas/values.schema.json', import.meta.url), 'utf8');
+  const precompiled = require('../dist/values/schema-validator.cjs');
+  assert.is(precompiled.schemaSha256, createHash('sha256').update(schemaText).digest('hex'), 'run npm run compile');
+  const fresh = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(schemaText));
+  const { values: defaults } = resolveValues({});
+  const dir = fileURLToPath(new URL('fixtures/values/', import.meta.url));
+  let bad = 0;
+  for (const f of readdirSync(dir)) {
+    let doc;
+    try { doc = parse(readFileSync(join(dir, f), 'utf8')); } catch { continue; }
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) continue;
+    const values = { ...defaults, ...doc };
+    const a = precompiled(values);
+    const b = fresh(values);
+    assert.is(a, b, f);
+    if (!a) {
+      bad += 1;
+      assert.equal(precompiled.errors.map((e) => `${e.instancePath} ${e.keyword}`), fresh.errors.map((e) => `${e.instancePath} ${e.keyword}`), f);
+    }
+  }
+  assert.ok(bad >= 5, `only ${bad} fixtures were rejected`);
 });
 
 test.run();

@@ -1,7 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { schemaPath } from '../paths.js';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { precompiledValidatorPath, schemaPath } from '../paths.js';
 import { whereSet, type ValuePath, type Values, type ValuesSource } from './sources.js';
+
+const requireFromHere = createRequire(import.meta.url);
 
 interface SchemaNode {
   description?: string;
@@ -16,12 +20,28 @@ interface SchemaNode {
 
 let compiled: { validate: ValidateFunction; schema: SchemaNode } | undefined;
 
-/** The schema, compiled once per process (ajv's default class is draft-07). */
+/**
+ * The schema and its validator, once per process. The validator is the one
+ * scripts/compile-schema.mjs generated at compile time (ajv standalone code;
+ * compiling the schema here costs ~300 ms a command) unless the schema
+ * changed since, in which case it is compiled now with the same options
+ * (ajv's default class is draft-07).
+ */
 export function valuesSchema(): { validate: ValidateFunction; schema: SchemaNode } {
   if (!compiled) {
-    const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as SchemaNode;
-    const ajv = new Ajv({ allErrors: true, strict: true });
-    compiled = { validate: ajv.compile(schema), schema };
+    const text = readFileSync(schemaPath, 'utf8');
+    const schema = JSON.parse(text) as SchemaNode;
+    const sha256 = createHash('sha256').update(text).digest('hex');
+    let validate: ValidateFunction | undefined;
+    if (existsSync(precompiledValidatorPath)) {
+      const generated = requireFromHere(precompiledValidatorPath) as ValidateFunction & { schemaSha256?: string; default?: ValidateFunction };
+      if (generated.schemaSha256 === sha256) validate = generated.default ?? generated;
+    }
+    if (!validate) {
+      const { Ajv } = requireFromHere('ajv') as typeof import('ajv');
+      validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+    }
+    compiled = { validate, schema };
   }
   return compiled;
 }
