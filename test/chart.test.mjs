@@ -200,6 +200,7 @@ for (const h of HELMS) {
       POD_NAMESPACE: { fieldRef: { fieldPath: 'metadata.namespace' } },
       SERVICE_NAME: 'registry-svc',
       CA_SECRET: `${FULL}-ca`,
+      CA_CONFIGMAP: `${FULL}-ca`,
       TLS_SECRET: `${FULL}-tls`,
       WORKLOAD_KIND: 'ReplicationController',
       WORKLOAD_NAME: FULL,
@@ -220,6 +221,8 @@ for (const h of HELMS) {
       { apiGroups: [''], resources: ['services'], resourceNames: ['registry-svc'], verbs: ['get'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
       { apiGroups: [''], resources: ['secrets'], resourceNames: [`${FULL}-ca`, `${FULL}-tls`], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: [`${FULL}-ca`], verbs: ['get', 'update', 'patch'] },
       { apiGroups: [''], resources: ['replicationcontrollers'], resourceNames: [FULL], verbs: ['get'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] },
     ]);
@@ -243,7 +246,7 @@ for (const h of HELMS) {
     assert.equal(podSpecOf(dep).volumes.find((v) => v.name === 'data').hostPath, { path: '/eyoh-creg/registry', type: 'Directory' });
     assert.match(dep.spec.template.metadata.annotations['creg-chart/values-hash'], /^[0-9a-f]{16}$/);
     const role = find(objs, 'Role', `${FULL}-signer`);
-    assert.equal(role.rules[3], { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [FULL], verbs: ['get'] });
+    assert.equal(role.rules[5], { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [FULL], verbs: ['get'] });
     assert.is(envOf(podSpecOf(find(objs, 'Job', `${FULL}-signer`)).containers[0]).WORKLOAD_KIND, 'Deployment');
   });
 

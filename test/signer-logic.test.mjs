@@ -3,8 +3,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createCertificateAuthority, signServerCertificate } from '../dist/pki/index.js';
 import {
+  CA_CONFIGMAP_KEY,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_SIGNER,
   VALUES_HASH_ANNOTATION,
   certRolloutNeeded,
+  decideCaConfigMap,
   decideTls,
   parseSelector,
   planRecycle,
@@ -121,6 +125,9 @@ test('readInClusterConfig: defaults, namespace from the service account, clear e
   assert.throws(() => readInClusterConfig({ ...env, CERT_VALIDITY_DAYS: '20' }, 'x'), /CERT_VALIDITY_DAYS="20" must be a whole number between 31/);
   assert.throws(() => readInClusterConfig({ ...env, TLS_SECRET: 'Bad_Name' }, 'x'), /not a valid Kubernetes object name/);
   assert.throws(() => readInClusterConfig({ ...env, DNS_NAMES: 'bad_name' }, 'x'), /DNS_NAMES entry "bad_name"/);
+  assert.is(cfg.caConfigMap, '', 'CA_CONFIGMAP is optional (not published when unset)');
+  assert.is(readInClusterConfig({ ...env, CA_CONFIGMAP: ' r-ca ' }, 'x').caConfigMap, 'r-ca');
+  assert.throws(() => readInClusterConfig({ ...env, CA_CONFIGMAP: 'r_ca' }, 'x'), /CA_CONFIGMAP="r_ca" is not a valid Kubernetes object name/);
 });
 
 test('parseSelector: k=v,k=v only', () => {
@@ -128,6 +135,36 @@ test('parseSelector: k=v,k=v only', () => {
   assert.throws(() => parseSelector('a in (b)'), /not a label k=v pair/);
   assert.throws(() => parseSelector('a!=b'), /not a label k=v pair/);
   assert.throws(() => parseSelector(''), /empty/);
+});
+
+const ours = (data, extra = {}) => ({ metadata: { labels: { [MANAGED_BY_LABEL]: MANAGED_BY_SIGNER } }, data, ...extra });
+
+test('decideCaConfigMap: create when missing, keep when exactly the CA (second run changes nothing)', () => {
+  assert.is(CA_CONFIGMAP_KEY, 'ca.crt');
+  assert.equal(decideCaConfigMap(null, ca.certPem, 'r-ca'), { action: 'create', reason: 'r-ca does not exist yet' });
+  const d = decideCaConfigMap(ours({ 'ca.crt': ca.certPem }), ca.certPem, 'r-ca');
+  assert.is(d.action, 'keep', d.reason);
+});
+
+test('decideCaConfigMap: update on another CA, a missing ca.crt, or any extra key (certificate only)', () => {
+  const ca2 = createCertificateAuthority({ commonName: 'logic CA 2', validityDays: 3650 });
+  assert.match(decideCaConfigMap(ours({ 'ca.crt': ca2.certPem }), ca.certPem).reason, /differs from the CA/);
+  assert.is(decideCaConfigMap(ours({ 'ca.crt': ca2.certPem }), ca.certPem).action, 'update');
+  assert.match(decideCaConfigMap(ours({}), ca.certPem).reason, /has no ca.crt/);
+  assert.match(decideCaConfigMap(ours(undefined), ca.certPem).reason, /has no ca.crt/);
+  const withKey = decideCaConfigMap(ours({ 'ca.crt': ca.certPem, 'ca.key': ca.keyPem }), ca.certPem, 'r-ca');
+  assert.is(withKey.action, 'update');
+  assert.match(withKey.reason, /other keys \(ca\.key\)/);
+  assert.not.match(withKey.reason, /PRIVATE/);
+  assert.is(decideCaConfigMap(ours({ 'ca.crt': ca.certPem }, { binaryData: { x: 'AA==' } }), ca.certPem).action, 'update');
+});
+
+test('decideCaConfigMap: refuse a ConfigMap of that name the signer did not make', () => {
+  for (const cm of [{ data: { 'ca.crt': ca.certPem } }, { metadata: { labels: { [MANAGED_BY_LABEL]: 'Helm' } }, data: {} }]) {
+    const d = decideCaConfigMap(cm, ca.certPem, 'r-ca');
+    assert.is(d.action, 'refuse');
+    assert.match(d.reason, /ConfigMap r-ca exists but was not made by the creg-chart signer/);
+  }
 });
 
 test.run();

@@ -18,6 +18,8 @@ export interface InClusterConfig {
   namespace: string;
   serviceName: string;
   caSecret: string;
+  /** ConfigMap that publishes the CA certificate (key ca.crt) for the node trust DaemonSet and `creg-chart trust`; empty: not published. */
+  caConfigMap: string;
   tlsSecret: string;
   workloadKind: WorkloadKind;
   workloadName: string;
@@ -84,6 +86,10 @@ export function readInClusterConfig(env: Record<string, string | undefined>, saN
   for (const n of ['SERVICE_NAME', 'CA_SECRET', 'TLS_SECRET', 'WORKLOAD_NAME']) {
     if (!K8S_NAME.test(get(n)) || get(n).length > 253) throw new ConfigError(`${n}=${JSON.stringify(get(n))} is not a valid Kubernetes object name.`);
   }
+  const caConfigMap = (env.CA_CONFIGMAP ?? '').trim();
+  if (caConfigMap && (!K8S_NAME.test(caConfigMap) || caConfigMap.length > 253)) {
+    throw new ConfigError(`CA_CONFIGMAP=${JSON.stringify(caConfigMap)} is not a valid Kubernetes object name.`);
+  }
   const kind = get('WORKLOAD_KIND');
   if (kind !== 'ReplicationController' && kind !== 'Deployment') {
     throw new ConfigError(`WORKLOAD_KIND=${JSON.stringify(kind)} must be ReplicationController or Deployment.`);
@@ -99,6 +105,7 @@ export function readInClusterConfig(env: Record<string, string | undefined>, saN
     namespace,
     serviceName: get('SERVICE_NAME'),
     caSecret: get('CA_SECRET'),
+    caConfigMap,
     tlsSecret: get('TLS_SECRET'),
     workloadKind: kind,
     workloadName: get('WORKLOAD_NAME'),
@@ -233,4 +240,44 @@ export function certRolloutNeeded(certChanged: boolean, currentSha: string, roll
 /** A pod is ready when its Ready condition is True. */
 export function podIsReady(pod: { status?: { conditions?: { type: string; status: string }[] } }): boolean {
   return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** Label the signer puts on what it creates; also how it recognises its own ConfigMap. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_SIGNER = 'creg-chart-signer';
+/** The one key of the CA ConfigMap. */
+export const CA_CONFIGMAP_KEY = 'ca.crt';
+
+export interface ConfigMapState {
+  metadata?: { labels?: Record<string, string> };
+  data?: Record<string, string>;
+  binaryData?: Record<string, string>;
+}
+
+export type CaConfigMapDecision =
+  | { action: 'create'; reason: string }
+  | { action: 'update'; reason: string }
+  | { action: 'keep'; reason: string }
+  | { action: 'refuse'; reason: string };
+
+/**
+ * What to do with the ConfigMap that publishes the CA certificate: create it when missing, update it when
+ * its ca.crt differs from the CA or it holds anything besides ca.crt (a ConfigMap is readable by many:
+ * it must hold the certificate only), keep it when it is exactly right (a second run changes nothing),
+ * refuse when a ConfigMap of that name exists that the signer did not make (it is not ours to overwrite).
+ */
+export function decideCaConfigMap(current: ConfigMapState | null, caCertPem: string, name = 'the CA ConfigMap'): CaConfigMapDecision {
+  if (!current) return { action: 'create', reason: `${name} does not exist yet` };
+  if (current.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_SIGNER) {
+    return {
+      action: 'refuse',
+      reason: `ConfigMap ${name} exists but was not made by the creg-chart signer (label ${MANAGED_BY_LABEL}=${MANAGED_BY_SIGNER} missing); delete it or rename this release so the signer can publish the CA there`,
+    };
+  }
+  const extra = [...Object.keys(current.data ?? {}).filter((k) => k !== CA_CONFIGMAP_KEY), ...Object.keys(current.binaryData ?? {})];
+  if (extra.length) return { action: 'update', reason: `${name} holds other keys (${extra.join(', ')}) besides ${CA_CONFIGMAP_KEY}; publishing the CA certificate only` };
+  const have = current.data?.[CA_CONFIGMAP_KEY];
+  if (have === undefined) return { action: 'update', reason: `${name} has no ${CA_CONFIGMAP_KEY}` };
+  if (have !== caCertPem) return { action: 'update', reason: `${name}'s ${CA_CONFIGMAP_KEY} differs from the CA in the CA Secret` };
+  return { action: 'keep', reason: `${name} already publishes this CA` };
 }
