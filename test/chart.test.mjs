@@ -341,7 +341,14 @@ for (const h of HELMS) {
       assert.match(notes, 'kubectl get nodes -l node=registry');
       assert.match(notes, `kubectl -n registry get secret ${FULL}-tls`);
       assert.match(notes, 'docker push $IP:5000/');
-      assert.match(notes, '/etc/containerd/certs.d/$IP:5000/hosts.toml');
+      assert.match(notes, '/etc/containerd/certs.d/$IP:5000/ca.crt + hosts.toml');
+      assert.match(notes, `kubectl -n registry get configmap ${FULL}-ca -o jsonpath='{.data.ca\\.crt}' > ca.crt`);
+      assert.match(notes, 'sudo creg-chart trust --release eyoh -n registry');
+      assert.match(notes, `kubectl -n registry get daemonset ${FULL}-node-trust`);
+      assert.match(notes, 'containerd config dump | grep config_path    # expect /etc/containerd/certs.d');
+      const off = runHelm(h.bin, ['install', RELEASE, built.chartDir, '-n', NS, '--dry-run=client',
+        '--set', 'nodeTrust.enabled=false']);
+      assert.match(off.stdout, 'nodeTrust.enabled is false: put ca.crt on every node yourself');
       assert.match(notes, 'sessionAffinity=ClientIP');
       const fixed = runHelm(h.bin, ['install', RELEASE, built.chartDir, '-n', NS, '--dry-run=client',
         '--set', 'service.clusterIP=10.96.0.50']);
