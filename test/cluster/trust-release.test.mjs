@@ -70,7 +70,7 @@ if (missing.length > 0) {
     const objs = helmTemplate(HELMS[0].bin, chartDir, ['--set', 'registry.replicas=1'], RELEASE, NS);
     const plain = objs.filter((o) => !o.metadata?.annotations?.['helm.sh/hook']);
     kubectl(['create', 'namespace', NS]);
-    kubectl(['apply', '-f', '-'], plain.map((o) => `---\n${stringifyYaml(o)}`).join('\n'));
+    kubectl(['create', '-f', '-'], plain.map((o) => `---\n${stringifyYaml(o)}`).join('\n'));
     const token = kubectl(['-n', NS, 'create', 'token', `${FULL}-signer`]).trim();
     const tokenFile = join(work, 'signer-token');
     writeFileSync(tokenFile, token);
@@ -124,7 +124,7 @@ if (missing.length > 0) {
     const base = ['--kubeconfig', cluster.kubeconfig, '--root', root];
     let r = cli(['--release', 'nope', '-n', NS, ...base]);
     assert.is(r.status, 2, r.out);
-    assert.match(r.stderr, /No registry Service of release "nope" in namespace "registry" .* helm list --all-namespaces/);
+    assert.match(r.stderr, /No registry Service of release "nope" in namespace "registry" .*\(helm list --all-namespaces\)/);
     r = cli(['--release', RELEASE, '-n', NS, '--kube-context', 'no-such-context', ...base]);
     assert.is(r.status, 2, r.out);
     assert.match(r.stderr, /kube context does not exist: check --kube-context/);
