@@ -4,9 +4,11 @@ import * as assert from 'uvu/assert';
 import { createCertificateAuthority, signServerCertificate } from '../dist/pki/index.js';
 import {
   CA_CONFIGMAP_KEY,
+  CLUSTER_IP_KEY,
   MANAGED_BY_LABEL,
   MANAGED_BY_SIGNER,
   VALUES_HASH_ANNOTATION,
+  caConfigMapData,
   certRolloutNeeded,
   decideCaConfigMap,
   decideTls,
@@ -138,30 +140,39 @@ test('parseSelector: k=v,k=v only', () => {
 });
 
 const ours = (data, extra = {}) => ({ metadata: { labels: { [MANAGED_BY_LABEL]: MANAGED_BY_SIGNER } }, data, ...extra });
+const want = caConfigMapData(ca.certPem, '10.100.153.175');
 
-test('decideCaConfigMap: create when missing, keep when exactly the CA (second run changes nothing)', () => {
+test('caConfigMapData: the CA certificate and the ClusterIP, never the key', () => {
   assert.is(CA_CONFIGMAP_KEY, 'ca.crt');
-  assert.equal(decideCaConfigMap(null, ca.certPem, 'r-ca'), { action: 'create', reason: 'r-ca does not exist yet' });
-  const d = decideCaConfigMap(ours({ 'ca.crt': ca.certPem }), ca.certPem, 'r-ca');
+  assert.is(CLUSTER_IP_KEY, 'cluster-ip');
+  assert.equal(want, { 'ca.crt': ca.certPem, 'cluster-ip': '10.100.153.175' });
+  assert.not.match(JSON.stringify(want), /PRIVATE KEY/);
+});
+
+test('decideCaConfigMap: create when missing, keep when exactly right (second run changes nothing)', () => {
+  assert.equal(decideCaConfigMap(null, want, 'r-ca'), { action: 'create', reason: 'r-ca does not exist yet' });
+  const d = decideCaConfigMap(ours({ ...want }), want, 'r-ca');
   assert.is(d.action, 'keep', d.reason);
 });
 
-test('decideCaConfigMap: update on another CA, a missing ca.crt, or any extra key (certificate only)', () => {
+test('decideCaConfigMap: update on another CA or ClusterIP, a missing key, or any extra key', () => {
   const ca2 = createCertificateAuthority({ commonName: 'logic CA 2', validityDays: 3650 });
-  assert.match(decideCaConfigMap(ours({ 'ca.crt': ca2.certPem }), ca.certPem).reason, /differs from the CA/);
-  assert.is(decideCaConfigMap(ours({ 'ca.crt': ca2.certPem }), ca.certPem).action, 'update');
-  assert.match(decideCaConfigMap(ours({}), ca.certPem).reason, /has no ca.crt/);
-  assert.match(decideCaConfigMap(ours(undefined), ca.certPem).reason, /has no ca.crt/);
-  const withKey = decideCaConfigMap(ours({ 'ca.crt': ca.certPem, 'ca.key': ca.keyPem }), ca.certPem, 'r-ca');
+  const otherCa = decideCaConfigMap(ours({ ...want, 'ca.crt': ca2.certPem }), want);
+  assert.is(otherCa.action, 'update');
+  assert.match(otherCa.reason, /ca\.crt differs from the CA/);
+  assert.match(decideCaConfigMap(ours({ ...want, 'cluster-ip': '10.0.0.9' }), want, 'r-ca').reason, /r-ca's cluster-ip 10\.0\.0\.9 differs from 10\.100\.153\.175/);
+  assert.match(decideCaConfigMap(ours({ 'ca.crt': ca.certPem }), want).reason, /has no cluster-ip/);
+  assert.match(decideCaConfigMap(ours(undefined), want).reason, /has no ca.crt/);
+  const withKey = decideCaConfigMap(ours({ ...want, 'ca.key': ca.keyPem }), want, 'r-ca');
   assert.is(withKey.action, 'update');
   assert.match(withKey.reason, /other keys \(ca\.key\)/);
   assert.not.match(withKey.reason, /PRIVATE/);
-  assert.is(decideCaConfigMap(ours({ 'ca.crt': ca.certPem }, { binaryData: { x: 'AA==' } }), ca.certPem).action, 'update');
+  assert.is(decideCaConfigMap(ours({ ...want }, { binaryData: { x: 'AA==' } }), want).action, 'update');
 });
 
 test('decideCaConfigMap: refuse a ConfigMap of that name the signer did not make', () => {
-  for (const cm of [{ data: { 'ca.crt': ca.certPem } }, { metadata: { labels: { [MANAGED_BY_LABEL]: 'Helm' } }, data: {} }]) {
-    const d = decideCaConfigMap(cm, ca.certPem, 'r-ca');
+  for (const cm of [{ data: { ...want } }, { metadata: { labels: { [MANAGED_BY_LABEL]: 'Helm' } }, data: {} }]) {
+    const d = decideCaConfigMap(cm, want, 'r-ca');
     assert.is(d.action, 'refuse');
     assert.match(d.reason, /ConfigMap r-ca exists but was not made by the creg-chart signer/);
   }

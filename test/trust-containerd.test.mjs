@@ -61,9 +61,11 @@ if (why) {
     mkdirSync(join(work, 'configmap'), { recursive: true });
     for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true }); // hostPath type DirectoryOrCreate
     copyFileSync(ca, caFile);
+    writeFileSync(join(work, 'configmap', 'cluster-ip'), '127.0.0.1');
     const r = shell.run(trust.script, trust.argv0, {
       ...trust.env,
-      SERVICE_HOST: '127.0.0.1', // the kubelet's expansion of $(REGISTRY_SVC_SERVICE_HOST)
+      // The address as the signer publishes it in the CA ConfigMap (key cluster-ip); the Service env is unset here.
+      CLUSTER_IP_FILE: join(work, 'configmap', 'cluster-ip'),
       REGISTRY_PORT: String(registry.port),
       CA_FILE: caFile,
       CONTAINERD_DIR: dirs.containerd,
@@ -161,7 +163,7 @@ if (why) {
   test('action=remove takes the trust away again: the pull fails', () => {
     assert.is(ctrd.ctr(['images', 'rm', image]).status, 0);
     const r = shell.run(trust.script, trust.argv0, {
-      ...trust.env, ACTION: 'remove', CA_FILE: caFile, CONTAINERD_DIR: dirs.containerd, CONTAINERD_HOST_DIR: dirs.containerd,
+      ...trust.env, ACTION: 'remove', CA_FILE: caFile, CLUSTER_IP_FILE: join(work, 'configmap', 'cluster-ip'), CONTAINERD_DIR: dirs.containerd, CONTAINERD_HOST_DIR: dirs.containerd,
       DOCKER_DIR: dirs.docker, CONTAINERS_DIR: dirs.containers, MAX_ROUNDS: '1', READY_FILE: '',
     });
     assert.is(r.status, 0, r.out);

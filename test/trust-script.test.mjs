@@ -48,9 +48,12 @@ function sandbox() {
   mkdirSync(join(root, 'pod', 'run'), { recursive: true });
   for (const k of KINDS) mkdirSync(join(root, DEFAULT_CERTS_DIRS[k]), { recursive: true });
   const caFile = join(root, 'pod', 'ca', 'ca.crt');
+  const clusterIpFile = join(root, 'pod', 'ca', 'cluster-ip');
   return {
     root,
     caFile,
+    clusterIpFile,
+    setClusterIp(ip) { writeFileSync(clusterIpFile, ip); },
     ready: join(root, 'pod', 'run', 'trusted'),
     setCa(pem) { writeFileSync(caFile, pem); },
     /** The rendered env with the kubelet's part played: Service env expanded, mounts under root. */
@@ -59,6 +62,7 @@ function sandbox() {
         ...trust.env,
         SERVICE_HOST: '10.100.153.175',
         CA_FILE: caFile,
+        CLUSTER_IP_FILE: clusterIpFile,
         CONTAINERD_DIR: join(root, DEFAULT_CERTS_DIRS.containerd),
         DOCKER_DIR: join(root, DEFAULT_CERTS_DIRS.docker),
         CONTAINERS_DIR: join(root, DEFAULT_CERTS_DIRS.containers),
@@ -94,9 +98,7 @@ test('the rendered DaemonSet: every node, unprivileged, hostPath mounts only, CA
   assert.is(c.securityContext.privileged, false);
   assert.is(c.securityContext.allowPrivilegeEscalation, false);
   assert.is(c.securityContext.readOnlyRootFilesystem, true);
-  assert.equal(pod.volumes.find((v) => v.name === 'ca').configMap, {
-    name: `${FULL}-ca`, optional: true, items: [{ key: 'ca.crt', path: 'ca.crt' }],
-  });
+  assert.equal(pod.volumes.find((v) => v.name === 'ca').configMap, { name: `${FULL}-ca`, optional: true });
   assert.equal(
     pod.volumes.filter((v) => v.hostPath).map((v) => v.hostPath),
     KINDS.map((k) => ({ path: DEFAULT_CERTS_DIRS[k], type: 'DirectoryOrCreate' })),
@@ -105,6 +107,7 @@ test('the rendered DaemonSet: every node, unprivileged, hostPath mounts only, CA
     OWNER,
     ACTION: 'install',
     CA_FILE: '/ca/ca.crt',
+    CLUSTER_IP_FILE: '/ca/cluster-ip',
     SERVICE_HOST: '$(REGISTRY_SVC_SERVICE_HOST)',
     FALLBACK_HOST: '',
     REGISTRY_PORT: '5000',
@@ -357,6 +360,35 @@ for (const sh of shells) {
       r = run(sb, { CONTAINERD_DIR: join(sb.root, 'not-mounted') });
       assert.is(r.status, 1, r.out);
       assert.match(r.out, /not-mounted \(containerd certs\.d\) is not mounted/);
+    } finally { sb.cleanup(); }
+  });
+
+  test(`${T} ClusterIP published in the CA ConfigMap wins over the pod's Service env and is followed (re-created Service)`, () => {
+    const sb = sandbox();
+    try {
+      sb.setCa(caA);
+      sb.setClusterIp('10.100.200.1'); // the signer's value from the API
+      let r = run(sb); // this pod's env still says 10.100.153.175
+      assert.is(r.status, 0, r.out);
+      assertPlanOnDisk(sb.root, plan(caA, '10.100.200.1'));
+      assert.match(r.out, /using ClusterIP 10\.100\.200\.1 published by the signer \(this pod's Service env says 10\.100\.153\.175\)/);
+      for (const k of KINDS) assert.not.ok(existsSync(sb.path(k, '10.100.153.175:5000')), k);
+      sb.setClusterIp('10.100.200.2'); // Service re-created, signer ran again, kubelet refreshed the volume
+      r = run(sb);
+      assert.is(r.status, 0, r.out);
+      assertPlanOnDisk(sb.root, plan(caA, '10.100.200.2'));
+      for (const k of KINDS) assert.equal(listTree(join(sb.root, DEFAULT_CERTS_DIRS[k])).filter((p) => p.endsWith('/')), ['10.100.200.2:5000/'], k);
+      sb.setClusterIp(''); // empty: the env is used again
+      r = run(sb);
+      assert.is(r.status, 0, r.out);
+      assertPlanOnDisk(sb.root, plan(caA));
+      const before = listTree(sb.root);
+      sb.setClusterIp('10.0.0.1 && reboot');
+      r = run(sb);
+      assert.is(r.status, 1, r.out);
+      assert.match(r.out, /cluster-ip holds '10\.0\.0\.1 && reboot', not an IP address/);
+      assert.equal(listTree(sb.root).filter((p) => !p.startsWith('pod/')), before.filter((p) => !p.startsWith('pod/')), 'nothing changed');
+      assert.not.ok(existsSync(sb.ready));
     } finally { sb.cleanup(); }
   });
 

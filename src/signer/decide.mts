@@ -245,8 +245,9 @@ export function podIsReady(pod: { status?: { conditions?: { type: string; status
 /** Label the signer puts on what it creates; also how it recognises its own ConfigMap. */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_SIGNER = 'creg-chart-signer';
-/** The one key of the CA ConfigMap. */
+/** The CA ConfigMap's keys: the CA certificate, and the Service's ClusterIP as the API reports it. */
 export const CA_CONFIGMAP_KEY = 'ca.crt';
+export const CLUSTER_IP_KEY = 'cluster-ip';
 
 export interface ConfigMapState {
   metadata?: { labels?: Record<string, string> };
@@ -261,12 +262,22 @@ export type CaConfigMapDecision =
   | { action: 'refuse'; reason: string };
 
 /**
- * What to do with the ConfigMap that publishes the CA certificate: create it when missing, update it when
- * its ca.crt differs from the CA or it holds anything besides ca.crt (a ConfigMap is readable by many:
- * it must hold the certificate only), keep it when it is exactly right (a second run changes nothing),
- * refuse when a ConfigMap of that name exists that the signer did not make (it is not ours to overwrite).
+ * The CA ConfigMap's data: the CA certificate (never the key) and the Service's primary ClusterIP.
+ * The node trust DaemonSet mounts it: the ClusterIP from here follows a re-created Service, which the
+ * Service env of an already running pod (or a lagging kubelet cache, kubernetes#127463) would not.
  */
-export function decideCaConfigMap(current: ConfigMapState | null, caCertPem: string, name = 'the CA ConfigMap'): CaConfigMapDecision {
+export function caConfigMapData(caCertPem: string, clusterIp: string): Record<string, string> {
+  return { [CA_CONFIGMAP_KEY]: caCertPem, [CLUSTER_IP_KEY]: clusterIp };
+}
+
+/**
+ * What to do with the ConfigMap that publishes the CA certificate: create it when missing, update it when
+ * its data differs from `want` in any way (another CA, another ClusterIP, a missing key, or any extra key:
+ * a ConfigMap is readable by many, it holds exactly `want`), keep it when it is exactly right (a second run
+ * changes nothing), refuse when a ConfigMap of that name exists that the signer did not make (it is not
+ * ours to overwrite).
+ */
+export function decideCaConfigMap(current: ConfigMapState | null, want: Record<string, string>, name = 'the CA ConfigMap'): CaConfigMapDecision {
   if (!current) return { action: 'create', reason: `${name} does not exist yet` };
   if (current.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_SIGNER) {
     return {
@@ -274,10 +285,14 @@ export function decideCaConfigMap(current: ConfigMapState | null, caCertPem: str
       reason: `ConfigMap ${name} exists but was not made by the creg-chart signer (label ${MANAGED_BY_LABEL}=${MANAGED_BY_SIGNER} missing); delete it or rename this release so the signer can publish the CA there`,
     };
   }
-  const extra = [...Object.keys(current.data ?? {}).filter((k) => k !== CA_CONFIGMAP_KEY), ...Object.keys(current.binaryData ?? {})];
-  if (extra.length) return { action: 'update', reason: `${name} holds other keys (${extra.join(', ')}) besides ${CA_CONFIGMAP_KEY}; publishing the CA certificate only` };
-  const have = current.data?.[CA_CONFIGMAP_KEY];
-  if (have === undefined) return { action: 'update', reason: `${name} has no ${CA_CONFIGMAP_KEY}` };
-  if (have !== caCertPem) return { action: 'update', reason: `${name}'s ${CA_CONFIGMAP_KEY} differs from the CA in the CA Secret` };
-  return { action: 'keep', reason: `${name} already publishes this CA` };
+  const have = current.data ?? {};
+  const extra = [...Object.keys(have).filter((k) => !(k in want)), ...Object.keys(current.binaryData ?? {})];
+  if (extra.length) return { action: 'update', reason: `${name} holds other keys (${extra.join(', ')}); publishing ${Object.keys(want).join(' and ')} only` };
+  for (const [key, value] of Object.entries(want)) {
+    if (have[key] === undefined) return { action: 'update', reason: `${name} has no ${key}` };
+    if (have[key] !== value) {
+      return { action: 'update', reason: key === CA_CONFIGMAP_KEY ? `${name}'s ${key} differs from the CA in the CA Secret` : `${name}'s ${key} ${have[key]} differs from ${value}` };
+    }
+  }
+  return { action: 'keep', reason: `${name} already publishes this CA and ClusterIP` };
 }

@@ -10,10 +10,10 @@ import {
   type PodInfo,
   ROLLED_OUT_ANNOTATION,
   VALUES_HASH_ANNOTATION,
-  CA_CONFIGMAP_KEY,
   type ConfigMapState,
   MANAGED_BY_LABEL,
   MANAGED_BY_SIGNER,
+  caConfigMapData,
   certRolloutNeeded,
   decideCaConfigMap,
   decideTls,
@@ -100,10 +100,11 @@ type ConfigMap = ConfigMapState & {
 };
 
 /**
- * Publishes the CA certificate (never its key) in a ConfigMap, key ca.crt, for the node trust DaemonSet
+ * Publishes the CA certificate (never its key) and the primary ClusterIP in a ConfigMap (keys ca.crt,
+ * cluster-ip) for the node trust DaemonSet
  * and `creg-chart trust`. Writes only when decideCaConfigMap says so: a second run changes nothing.
  */
-async function publishCaCertificate(kube: KubeClient, cfg: InClusterConfig, caCertPem: string, log: Log): Promise<void> {
+async function publishCaCertificate(kube: KubeClient, cfg: InClusterConfig, caCertPem: string, clusterIp: string, log: Log): Promise<void> {
   const ns = cfg.namespace;
   const name = cfg.caConfigMap;
   if (!name) {
@@ -111,7 +112,8 @@ async function publishCaCertificate(kube: KubeClient, cfg: InClusterConfig, caCe
     return;
   }
   const current = (await kube.getConfigMap(ns, name)) as ConfigMap | null;
-  const decision = decideCaConfigMap(current, caCertPem, name);
+  const want = caConfigMapData(caCertPem, clusterIp);
+  const decision = decideCaConfigMap(current, want, name);
   if (decision.action === 'keep') {
     log(`keeping ConfigMap ${name}: ${decision.reason}`);
     return;
@@ -128,11 +130,11 @@ async function publishCaCertificate(kube: KubeClient, cfg: InClusterConfig, caCe
       labels: { ...(current?.metadata.labels ?? {}), ...MANAGED_BY },
       annotations: {
         ...(current?.metadata.annotations ?? {}),
-        'creg-chart/note': `The registry's CA certificate (public), copied from Secret ${cfg.caSecret} by the creg-chart signer; read by the node trust DaemonSet and creg-chart trust. Kept after helm uninstall like the CA.`,
+        'creg-chart/note': `The registry's CA certificate (public) and the Service's ClusterIP, copied from Secret ${cfg.caSecret} by the creg-chart signer; read by the node trust DaemonSet and creg-chart trust. Kept after helm uninstall like the CA.`,
       },
       ...(current?.metadata.resourceVersion ? { resourceVersion: current.metadata.resourceVersion } : {}),
     },
-    data: { [CA_CONFIGMAP_KEY]: caCertPem },
+    data: want,
   };
   try {
     if (current) await kube.replaceConfigMap(ns, body);
@@ -189,7 +191,7 @@ export async function runInCluster(env: Record<string, string | undefined>, log:
   const ca = await getOrCreateCa(kube, cfg, log);
 
   // 2b. publish the CA certificate for node and client trust (before registry pods restart onto it)
-  await publishCaCertificate(kube, cfg, ca.certPem, log);
+  await publishCaCertificate(kube, cfg, ca.certPem, ips[0], log);
 
   // 3. the server certificate
   let tls = (await kube.getSecret(ns, cfg.tlsSecret)) as Secret | null;

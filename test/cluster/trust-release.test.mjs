@@ -4,6 +4,7 @@
 //   - the bundled signer runs its `in-cluster` mode outside a pod with the token of the
 //     chart's own signer ServiceAccount (so the Role's ConfigMap rules are exercised for
 //     real) and publishes ConfigMap <fullname>-ca; a second run changes nothing;
+//   - the node trust script, given that ConfigMap's keys as files, writes the trust files;
 //   - creg-chart trust --release reads the Service and that ConfigMap with kubectl and
 //     writes the same files as the node trust DaemonSet would;
 //   - missing release, missing ConfigMap, missing permission, unknown context: clear errors.
@@ -15,8 +16,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { DEFAULT_CERTS_DIRS, formatAddress, planTrust } from '../../dist/trust/plan.js';
-import { HELMS, ROOT, buildChart, helmTemplate, tempDir } from '../helpers/chart.mjs';
-import { assertPlanOnDisk, listTree } from '../helpers/trust.mjs';
+import { HELMS, ROOT, buildChart, helmTemplate, tempDir, trustScriptOf } from '../helpers/chart.mjs';
+import { assertPlanOnDisk, listTree, trustShells } from '../helpers/trust.mjs';
 import { BUILD_COMMAND, binDir, kubectlPath, missingBinaries, requireBinaries, startCluster } from './harness.mjs';
 
 const RELEASE = 'eyoh';
@@ -86,7 +87,9 @@ if (missing.length > 0) {
     assert.match(r.out, /creating ConfigMap eyoh-creg-ca \(CA certificate only\)/);
     assert.not.match(r.out, /PRIVATE KEY/);
     const cm = JSON.parse(kubectl(['-n', NS, 'get', 'configmap', `${FULL}-ca`, '-o', 'json']));
-    assert.equal(Object.keys(cm.data), ['ca.crt']);
+    assert.equal(Object.keys(cm.data).sort(), ['ca.crt', 'cluster-ip']);
+    const svc = JSON.parse(kubectl(['-n', NS, 'get', 'service', 'registry-svc', '-o', 'json']));
+    assert.is(cm.data['cluster-ip'], svc.spec.clusterIP);
     assert.is(cm.metadata.labels['app.kubernetes.io/managed-by'], 'creg-chart-signer');
     const secret = JSON.parse(kubectl(['-n', NS, 'get', 'secret', `${FULL}-ca`, '-o', 'json']));
     assert.is(cm.data['ca.crt'], Buffer.from(secret.data['ca.crt'], 'base64').toString('utf8'));
@@ -116,6 +119,30 @@ if (missing.length > 0) {
     assert.match(p.stdout, /#   kubectl --kubeconfig \S+ --context creg-test get services --selector app\.kubernetes\.io\/instance=eyoh,app\.kubernetes\.io\/component=registry --namespace registry --output json/);
     assert.match(p.stdout, /#   kubectl .* get configmap eyoh-creg-ca --namespace registry --output json/);
     assert.ok(p.stdout.includes(caPem.trim()));
+  });
+
+  test('the node trust script, fed the published ConfigMap as the kubelet mounts it, writes the same files', () => {
+    const objs = helmTemplate(HELMS[0].bin, join(work, 'chart', 'creg'), [], RELEASE, NS);
+    const trust = trustScriptOf(objs);
+    const cm = JSON.parse(kubectl(['-n', NS, 'get', 'configmap', `${FULL}-ca`, '-o', 'json']));
+    const mount = join(work, 'ca-volume');
+    mkdirSync(mount);
+    for (const [k, v] of Object.entries(cm.data)) writeFileSync(join(mount, k), v);
+    const root = join(work, 'node-root');
+    for (const k of KINDS) mkdirSync(join(root, DEFAULT_CERTS_DIRS[k]), { recursive: true });
+    const sh = trustShells();
+    try {
+      const r = sh.shells[sh.shells.length - 1].run(trust.script, trust.argv0, {
+        ...trust.env, CA_FILE: join(mount, 'ca.crt'), CLUSTER_IP_FILE: join(mount, 'cluster-ip'),
+        CONTAINERD_DIR: join(root, DEFAULT_CERTS_DIRS.containerd), DOCKER_DIR: join(root, DEFAULT_CERTS_DIRS.docker),
+        CONTAINERS_DIR: join(root, DEFAULT_CERTS_DIRS.containers), READY_FILE: '', MAX_ROUNDS: '1',
+      });
+      assert.is(r.status, 0, r.out);
+    } finally { sh.cleanup(); }
+    assertPlanOnDisk(root, planTrust({
+      caPem: cm.data['ca.crt'], address: formatAddress(cm.data['cluster-ip'], 5000), owner: `${NS}/${FULL}`,
+      dirs: KINDS.map((kind) => ({ kind, certsDir: DEFAULT_CERTS_DIRS[kind] })),
+    }));
   });
 
   test('--release errors: unknown release, unknown context, no permission, ConfigMap missing, kubectl missing', () => {
