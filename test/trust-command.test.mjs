@@ -75,6 +75,21 @@ test('--print shows the commands and files, writes nothing, and the output run b
       assert.is(p.status, 0, p.out);
       assert.is(sh.run(p.stdout, 'sh', {}).status, 0, `${sh.name} ran the printed script`);
       assertPlanOnDisk(root, plan(caA.certPem));
+      assert.is(sh.run(p.stdout, 'sh', {}).status, 0, `${sh.name}: running it again is fine (our marker)`);
+      // A foreign ca.crt in one runtime's directory: the printed script stops before writing anything.
+      const { root: root2, cleanup: c2 } = newRoot();
+      try {
+        const theirs = join(root2, DEFAULT_CERTS_DIRS.containers, '10.100.153.175:5000', 'ca.crt');
+        mkdirSync(join(theirs, '..'), { recursive: true });
+        writeFileSync(theirs, caB.certPem);
+        const p2 = cli(['--ca-file', caFileA, '--address', '10.100.153.175:5000', '--print', '--root', root2]);
+        const before = listTree(root2);
+        const r2 = sh.run(p2.stdout, 'sh', {});
+        assert.is(r2.status, 1, r2.out);
+        assert.match(r2.out, /containers\/certs\.d\/10\.100\.153\.175:5000 holds a ca\.crt\/hosts\.toml that creg-chart \(local\/creg-chart-trust\) did not write; move it away first/);
+        assert.equal(listTree(root2), before);
+        assert.is(readFileSync(theirs, 'utf8'), caB.certPem);
+      } finally { c2(); }
     } finally { cleanup(); }
   }
 });
