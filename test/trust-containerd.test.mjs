@@ -8,6 +8,10 @@
 //     and unpacks with the native snapshotter; over HTTPS without our CA, or
 //     with another CA in the files, the pull fails with an x509 error; when the script
 //     then writes the right CA, the same running containerd pulls (no restart);
+//   - containerd's CRI plugin (what kubelet calls), configured with
+//     registry config_path = that directory, pulls via crictl (built from the
+//     Go module proxy by scripts/build-crictl.sh), and fails with x509 when
+//     the files hold another CA, and pulls again once they are fixed;
 //   - skopeo reads the docker-style and containers-style directories
 //     (--src-cert-dir <dir>/<ip>:<port>) likewise.
 import { test } from 'uvu';
@@ -17,7 +21,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync,
 import { join } from 'node:path';
 import { createCertificateAuthority } from '../dist/pki/index.js';
 import { HELMS, ROOT, buildChart, helmTemplate, tempDir, trustScriptOf } from './helpers/chart.mjs';
-import { containerdUnavailable, ctrPull, startContainerd } from './helpers/containerd.mjs';
+import { CRICTL_BUILD, containerdUnavailable, ctrPull, findCrictl, startContainerd } from './helpers/containerd.mjs';
 import { have, skopeoCopy, startRegistry, writeOciLayout } from './helpers/registry.mjs';
 import { trustShells } from './helpers/trust.mjs';
 
@@ -25,13 +29,15 @@ const work = tempDir('creg-trust-ctrd-');
 const why = containerdUnavailable() || (['docker-registry', 'skopeo'].filter((b) => !have(b)).map((b) => `${b} not installed`)[0] ?? '');
 let registry;
 let ctrd;
-const HOST_PATHS = ['/var/lib/containerd', '/run/containerd', '/opt/containerd'];
+let criCtrd;
+const HOST_PATHS = ['/var/lib/containerd', '/run/containerd', '/opt/containerd', '/run/netns', '/etc/cni', '/opt/cni', '/etc/crictl.yaml'];
 const hostPathsBefore = HOST_PATHS.filter((p) => existsSync(p));
 const { shells, cleanup: cleanupShells } = trustShells();
 const shell = shells.find((s) => s.name === 'busybox') ?? shells[0];
 
 test.after(async () => {
   await ctrd?.stop();
+  await criCtrd?.stop();
   registry?.stop();
   cleanupShells();
   rmSync(work, { recursive: true, force: true });
@@ -158,6 +164,34 @@ if (why) {
     const r = skopeoCopy({ from: `docker://${image}`, to: `oci:${join(work, 'pulled-none')}:v1`, certDir: emptyHosts, certDirFlag: '--src-cert-dir' });
     assert.is.not(r.status, 0);
     assert.match(r.stderr, /x509: certificate signed by unknown authority/);
+  });
+
+  test('the kubelet\'s path: containerd\'s CRI plugin with config_path = the script\'s directory pulls (crictl); another CA: x509; fixed without restart', async () => {
+    const crictl = findCrictl();
+    if (!crictl) {
+      if (process.env.CI) assert.unreachable(`crictl not found; build it with: ${CRICTL_BUILD}`);
+      console.log(`  skipped the CRI check: crictl not found (build it with: ${CRICTL_BUILD})`);
+      return;
+    }
+    const t0 = Date.now();
+    criCtrd = await startContainerd(join(work, 'containerd-cri'), { cri: { configPath: dirs.containerd } });
+    const info = criCtrd.crictl(['info']);
+    assert.is(info.status, 0, info.out);
+    assert.is(JSON.parse(info.stdout).config.registry.configPath, dirs.containerd);
+    let r = criCtrd.crictl(['pull', image]);
+    assert.is(r.status, 0, `${r.out}\n${criCtrd.log()}`);
+    console.log(`  CRI containerd up and crictl pull done in ${Date.now() - t0} ms`);
+    assert.match(criCtrd.crictl(['images']).out, /127\.0\.0\.1:\d+\/creg-test\/hello\s+v1/);
+    assert.is(criCtrd.crictl(['rmi', image]).status, 0);
+    const other = join(work, 'other-ca-2.crt');
+    writeFileSync(other, createCertificateAuthority({ commonName: 'not the registry CA either', validityDays: 30 }).certPem);
+    runTrust(other);
+    r = criCtrd.crictl(['pull', image]);
+    assert.is.not(r.status, 0, r.out);
+    assert.match(r.out, /x509: certificate signed by unknown authority/);
+    runTrust(join(certs, 'ca.crt')); // the DaemonSet's next round after the CA ConfigMap changed
+    r = criCtrd.crictl(['pull', image]);
+    assert.is(r.status, 0, r.out);
   });
 
   test('action=remove takes the trust away again: the pull fails', () => {
