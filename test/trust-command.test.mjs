@@ -51,10 +51,13 @@ const plan = (caPem, address = '10.100.153.175:5000', owner = LOCAL_OWNER, kinds
   return planTrust({ caPem, address: formatAddress(host, port), owner, dirs: kinds.map((kind) => ({ kind, certsDir: dirs[kind] })) });
 };
 
-const newRoot = () => {
+/** A machine root with /etc/containerd, /etc/docker and /etc/containers (all runtimes present), or `only` those. */
+const newRoot = (only = KINDS) => {
   const r = tempDir('creg-trust-cmd-root-');
+  for (const k of only) mkdirSync(join(r, DEFAULT_CERTS_DIRS[k], '..'), { recursive: true });
   return { root: r, cleanup: () => rmSync(r, { recursive: true, force: true }) };
 };
+const RUNTIME_DIRS = ['etc/', 'etc/containerd/', 'etc/containers/', 'etc/docker/'];
 
 test('--print shows the commands and files, writes nothing, and the output run by sh writes exactly the plan', () => {
   const r = cli(['--ca-file', caFileA, '--address', '10.100.153.175:5000', '--print']);
@@ -178,6 +181,24 @@ test('a conflicting foreign ca.crt: exit 1, says what to do, and NOTHING is writ
   } finally { cleanup(); }
 });
 
+test('without --runtime: only the runtimes this machine has; none: a clear error', () => {
+  const { root, cleanup } = newRoot(['docker']);
+  try {
+    let r = cli(['--ca-file', caFileA, '--address', '10.100.153.175:5000', '--root', root]);
+    assert.is(r.status, 0, r.out);
+    assert.match(r.stderr, /Skipping containerd \(no .*\/etc\/containerd\), containers \(no .*\/etc\/containers\); add --runtime containerd to write it anyway/);
+    assertPlanOnDisk(root, plan(caA.certPem, '10.100.153.175:5000', LOCAL_OWNER, ['docker']));
+    assert.equal(listTree(root).filter((p) => p.endsWith('/')), ['etc/', 'etc/docker/', 'etc/docker/certs.d/', 'etc/docker/certs.d/10.100.153.175:5000/']);
+  } finally { cleanup(); }
+  const { root: empty, cleanup: c2 } = newRoot([]);
+  try {
+    const r = cli(['--ca-file', caFileA, '--address', '10.100.153.175:5000', '--root', empty]);
+    assert.is(r.status, 2, r.out);
+    assert.match(r.stderr, /No container runtime configuration found on this machine \(.*\/etc\/containerd, .*\/etc\/docker, .*\/etc\/containers do not exist\)\. Name the runtimes .* with --runtime/);
+    assert.equal(listTree(empty), []);
+  } finally { c2(); }
+});
+
 test('--runtime and --*-dir select what is written (k3s path)', () => {
   const { root, cleanup } = newRoot();
   try {
@@ -186,7 +207,7 @@ test('--runtime and --*-dir select what is written (k3s path)', () => {
     assert.is(r.status, 0, r.out);
     assertPlanOnDisk(root, plan(caA.certPem, '10.100.153.175:5000', LOCAL_OWNER, ['containerd'], { containerd: k3s }));
     assert.match(readFileSync(join(root, k3s, '10.100.153.175:5000', 'hosts.toml'), 'utf8'), new RegExp(`ca = "${k3s}/10\\.100\\.153\\.175:5000/ca\\.crt"`));
-    assert.equal(listTree(root).filter((p) => p.startsWith('etc')), []);
+    assert.equal(listTree(root).filter((p) => p.startsWith('etc')), RUNTIME_DIRS, 'nothing under /etc written');
   } finally { cleanup(); }
 });
 
@@ -222,7 +243,7 @@ test('bad input: clear errors naming the flag, exit 2, nothing written', () => {
       assert.match(r.stderr, msg, args.join(' '));
       assert.not.match(r.stderr, /at .*\.js:\d+/, 'no stack trace');
     }
-    assert.equal(listTree(root), []);
+    assert.equal(listTree(root), RUNTIME_DIRS);
   } finally { cleanup(); }
 });
 
@@ -235,12 +256,11 @@ test('no permission to write the trust directories: exit 1, says to run as root 
   try {
     chmodSync(root, 0o755);
     chmodSync(work, 0o755); // nobody must read the CA file (not the certs.d directories)
-    mkdirSync(join(root, 'etc'), { mode: 0o755 });
     const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'trust',
       '--ca-file', caFileA, '--address', '10.100.153.175:5000', '--root', root], { encoding: 'utf8' });
     assert.is(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /^Error: Cannot write .*\/etc\/containerd\/certs\.d\/10\.100\.153\.175:5000 \(EACCES\): the certs\.d directories belong to root\. Run as root \(sudo creg-chart trust \.\.\.\), or pipe `creg-chart trust \.\.\. --print` into `sudo sh`/);
-    assert.equal(listTree(join(root, 'etc')), []);
+    assert.equal(listTree(root), RUNTIME_DIRS);
   } finally {
     chmodSync(work, 0o700);
     cleanup();
@@ -268,6 +288,7 @@ if (why) {
     assert.is(p.status, 0, p.stderr);
     // The directories as this machine's runtimes would see them (no --root: hosts.toml names the real path).
     const machine = join(work, 'machine');
+    mkdirSync(machine); // the runtimes' configuration directory: all three are found there
     const dirs = { containerd: join(machine, 'containerd'), docker: join(machine, 'docker'), containers: join(machine, 'containers') };
     // Only ca.crt is handed over: the CA key stays where it was made.
     const caOnly = join(work, 'ca-only.crt');

@@ -19,7 +19,7 @@ export function builder(y: Argv) {
       type: 'string',
       array: true,
       choices: RUNTIMES as unknown as string[],
-      describe: 'which trust directories to write (repeatable; default: all three)',
+      describe: 'which trust directories to write (repeatable; default: each runtime whose configuration directory, e.g. /etc/docker, exists)',
     })
     .option('containerd-dir', { type: 'string', default: '/etc/containerd/certs.d', describe: "containerd's registry config_path" })
     .option('docker-dir', { type: 'string', default: '/etc/docker/certs.d', describe: "Docker's certs.d directory" })
@@ -60,11 +60,10 @@ export const LOCAL_OWNER = 'local/creg-chart-trust';
 
 export async function handler(argv: Args): Promise<void> {
   const { readFileSync, statSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
   const { TrustInputError, checkCaPem, checkCertsDir, parseAddress, planTrust, planToShell } = await import('../trust/plan.js');
   const { applyTrustPlan, TrustApplyError } = await import('../trust/apply.js');
   try {
-    const kinds = [...new Set(argv.runtime?.length ? argv.runtime : RUNTIMES)];
-    const dirs = kinds.map((kind) => ({ kind, certsDir: checkCertsDir(String(argv[`${kind}-dir`]), `--${kind}-dir`) }));
     let root = '';
     if (argv.root !== undefined) {
       root = argv.root.replace(/\/+$/, '');
@@ -77,6 +76,33 @@ export async function handler(argv: Args): Promise<void> {
       }
       if (!isDir) throw new UserError(`--root ${argv.root} is not an existing directory; create it first.`, 2);
     }
+    const certsDirOf = (kind: Runtime) => checkCertsDir(String(argv[`${kind}-dir`]), `--${kind}-dir`);
+    RUNTIMES.forEach(certsDirOf); // every directory flag is checked, used or not
+    let kinds: Runtime[];
+    if (argv.runtime?.length) {
+      kinds = [...new Set(argv.runtime)];
+    } else {
+      // Only the runtimes this machine has: the certs.d directory's parent (e.g. /etc/docker) exists.
+      const present = (kind: Runtime) => {
+        try {
+          return statSync(root + dirname(certsDirOf(kind))).isDirectory();
+        } catch {
+          return false;
+        }
+      };
+      kinds = RUNTIMES.filter(present);
+      const skipped = RUNTIMES.filter((k) => !kinds.includes(k));
+      if (kinds.length === 0) {
+        throw new UserError(
+          `No container runtime configuration found on this machine (${RUNTIMES.map((k) => root + dirname(certsDirOf(k))).join(', ')} do not exist). Name the runtimes to trust the registry for with --runtime containerd|docker|containers (repeatable), or point --containerd-dir/--docker-dir/--containers-dir at their certs.d directories.`,
+          2,
+        );
+      }
+      if (skipped.length) {
+        console.error(`Skipping ${skipped.map((k) => `${k} (no ${root + dirname(certsDirOf(k))})`).join(', ')}; add --runtime ${skipped[0]} to write it anyway.`);
+      }
+    }
+    const dirs = kinds.map((kind) => ({ kind, certsDir: certsDirOf(kind) }));
 
     let caPem: string;
     let address;

@@ -105,7 +105,7 @@ if (missing.length > 0) {
     assert.is(svc.metadata.annotations['creg-chart/ca-configmap'], `${FULL}-ca`);
     const caPem = JSON.parse(kubectl(['-n', NS, 'get', 'configmap', `${FULL}-ca`, '-o', 'json'])).data['ca.crt'];
     const root = join(work, 'root');
-    mkdirSync(root);
+    for (const k of KINDS) mkdirSync(join(root, DEFAULT_CERTS_DIRS[k], '..'), { recursive: true });
     const r = cli(['--release', RELEASE, '-n', NS, '--kubeconfig', cluster.kubeconfig, '--root', root]);
     assert.is(r.status, 0, r.out);
     const plan = planTrust({
@@ -147,7 +147,7 @@ if (missing.length > 0) {
 
   test('--release errors: unknown release, unknown context, no permission, ConfigMap missing, kubectl missing', () => {
     const root = join(work, 'root-errors');
-    mkdirSync(root);
+    for (const k of KINDS) mkdirSync(join(root, DEFAULT_CERTS_DIRS[k], '..'), { recursive: true });
     const base = ['--kubeconfig', cluster.kubeconfig, '--root', root];
     let r = cli(['--release', 'nope', '-n', NS, ...base]);
     assert.is(r.status, 2, r.out);
@@ -170,7 +170,7 @@ if (missing.length > 0) {
     r = cli(['--release', RELEASE, '-n', NS, ...base], { KUBECTL: join(work, 'no-kubectl') });
     assert.is(r.status, 2, r.out);
     assert.match(r.stderr, /Cannot run kubectl at .*no-kubectl \(ENOENT\)/);
-    assert.equal(listTree(root), [], 'nothing written on any error');
+    assert.equal(listTree(root), ['etc/', 'etc/containerd/', 'etc/containers/', 'etc/docker/'], 'nothing written on any error');
     // The signer publishes it again.
     const again = runSigner();
     assert.is(again.status, 0, again.out);
