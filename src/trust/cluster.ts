@@ -44,9 +44,15 @@ export function findKubectl(env: NodeJS.ProcessEnv = process.env): string {
 
 const shellWord = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
+const KUBECTL_TIMEOUT_MS = 60_000;
+
 function runKubectl(bin: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(bin, args, { maxBuffer: 16 * 1024 * 1024, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(bin, args, { maxBuffer: 16 * 1024 * 1024, timeout: KUBECTL_TIMEOUT_MS }, (err, stdout, stderr) => {
+      if (err && (err as { killed?: boolean }).killed) {
+        reject(new TrustInputError(`kubectl did not answer within ${KUBECTL_TIMEOUT_MS / 1000} s (${bin} ${args.join(' ')}); check that the API server of the kube context is reachable.`));
+        return;
+      }
       if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
         reject(new TrustInputError(`Cannot run kubectl at ${bin} (${(err as NodeJS.ErrnoException).code}); install kubectl or set KUBECTL=/path/to/kubectl.`));
         return;
