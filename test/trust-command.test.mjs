@@ -121,7 +121,7 @@ test('trust into --root writes the same files as the node trust script would (pl
   } finally { cleanup(); }
 });
 
-test('address change cleans up the old address; foreign files and other owners survive', () => {
+test('a second address is added (one machine may trust several clusters); --remove deletes only creg-chart\'s files', () => {
   const { root, cleanup } = newRoot();
   try {
     const foreign = {
@@ -130,6 +130,7 @@ test('address change cleans up the old address; foreign files and other owners s
       [join(root, DEFAULT_CERTS_DIRS.docker, '10.100.153.175:5000', 'client.cert')]: 'a client cert\n',
       [join(root, DEFAULT_CERTS_DIRS.containers, '10.0.0.9:5000', '.creg-chart-owner')]: 'registry/other-creg\n',
       [join(root, DEFAULT_CERTS_DIRS.containers, '10.0.0.9:5000', 'ca.crt')]: 'other release CA\n',
+      [join(root, DEFAULT_CERTS_DIRS.containers, '10.0.0.8:5000', 'ca.crt')]: 'hand-made trust\n',
     };
     for (const [p, text] of Object.entries(foreign)) {
       mkdirSync(join(p, '..'), { recursive: true });
@@ -138,13 +139,35 @@ test('address change cleans up the old address; foreign files and other owners s
     let r = cli(['--ca-file', caFileA, '--address', '10.100.153.175:5000', '--root', root]);
     assert.is(r.status, 0, r.out);
     assertPlanOnDisk(root, plan(caA.certPem), { foreign: ['client.cert'] });
-    r = cli(['--ca-file', caFileA, '--address', '10.100.9.9:443', '--root', root]);
+    r = cli(['--ca-file', caFileB, '--address', '10.100.9.9:443', '--root', root]);
     assert.is(r.status, 0, r.out);
-    assertPlanOnDisk(root, plan(caA.certPem, '10.100.9.9:443'));
-    assert.match(r.stdout, /removed the trust files for an old address: .*10\.100\.153\.175:5000/);
+    assertPlanOnDisk(root, plan(caA.certPem), { foreign: ['client.cert'] });
+    assertPlanOnDisk(root, plan(caB.certPem, '10.100.9.9:443'));
+    // --remove --address: that address only.
+    r = cli(['--remove', '--address', '10.100.9.9:443', '--root', root]);
+    assert.is(r.status, 0, r.out);
+    for (const k of KINDS) assert.not.ok(existsSync(join(root, DEFAULT_CERTS_DIRS[k], '10.100.9.9:443')), k);
+    assert.match(r.stdout, /removed .*containerd\/certs\.d\/10\.100\.9\.9:443/);
+    assertPlanOnDisk(root, plan(caA.certPem), { foreign: ['client.cert'] });
+    // --remove --print, run by sh: every address of the owner; foreign files and other owners stay.
+    const p = cli(['--remove', '--print', '--root', root]);
+    assert.is(p.status, 0, p.out);
+    assert.match(p.stdout, /^#!\/bin\/sh\n# creg-chart trust --remove: delete the trust files of local\/creg-chart-trust/);
+    const sh = shells[shells.length - 1];
+    const ran = sh.run(p.stdout, 'sh', {});
+    assert.is(ran.status, 0, ran.out);
+    assert.match(ran.out, /removed our files from .*docker\/certs\.d\/10\.100\.153\.175:5000 \(other files kept\)/);
     for (const k of ['containerd', 'containers']) assert.not.ok(existsSync(join(root, DEFAULT_CERTS_DIRS[k], '10.100.153.175:5000')), k);
     assert.equal(listTree(join(root, DEFAULT_CERTS_DIRS.docker, '10.100.153.175:5000')), ['client.cert']);
-    for (const [p, text] of Object.entries(foreign)) assert.is(readFileSync(p, 'utf8'), text, p);
+    for (const [f, text] of Object.entries(foreign)) assert.is(readFileSync(f, 'utf8'), text, f);
+    r = cli(['--remove', '--root', root]);
+    assert.is(r.status, 0, r.out);
+    assert.match(r.stdout, /Nothing to remove: no trust directory of local\/creg-chart-trust in /);
+    // Another owner's files (a node trust DaemonSet's): only with --owner.
+    r = cli(['--remove', '--owner', 'registry/other-creg', '--root', root]);
+    assert.is(r.status, 0, r.out);
+    assert.not.ok(existsSync(join(root, DEFAULT_CERTS_DIRS.containers, '10.0.0.9:5000')));
+    assert.is(readFileSync(join(root, DEFAULT_CERTS_DIRS.containers, '10.0.0.8:5000', 'ca.crt'), 'utf8'), 'hand-made trust\n');
   } finally { cleanup(); }
 });
 
@@ -236,6 +259,11 @@ test('bad input: clear errors naming the flag, exit 2, nothing written', () => {
       [['--ca-file', caFileA, '--address', '10.0.0.1:5000', '--root', 'rel'], /--root must be an absolute directory/],
       [['--ca-file', caFileA, '--address', '10.0.0.1:5000', '--root', join(root, 'nope')], /--root .*nope is not an existing directory/],
       [['--release', 'Bad_Name'], /--release must be a Helm release name/],
+      [['--remove', '--ca-file', caFileA], /--remove needs no --ca-file/],
+      [['--remove', '--release', 'eyoh', '--address', '10.0.0.1:5000'], /With --remove, give --release .* or --owner\/--address, not both/],
+      [['--remove', '--owner', 'nope'], /The owner must be <namespace>\/<fullname>, not "nope"/],
+      [['--remove', '--address', '10.0.0.1'], /--address must be/],
+      [['--ca-file', caFileA, '--address', '10.0.0.1:5000', '--owner', 'a/b'], /--owner is for --remove only/],
     ];
     for (const [args, msg] of cases) {
       const r = cli([...args, ...(args.includes('--root') ? [] : ['--root', root])]);

@@ -5,6 +5,9 @@ export const command = 'trust';
 export const describe = "Make this machine's docker, containerd and podman/CRI-O trust the registry's CA (for machines outside the cluster)";
 
 const RUNTIMES = ['containerd', 'docker', 'containers'] as const;
+
+/** Owner written to the marker when the CA comes from a file (no release known). */
+export const LOCAL_OWNER = 'local/creg-chart-trust';
 type Runtime = (typeof RUNTIMES)[number];
 
 export function builder(y: Argv) {
@@ -26,7 +29,19 @@ export function builder(y: Argv) {
     .option('containers-dir', { type: 'string', default: '/etc/containers/certs.d', describe: 'certs.d of podman, CRI-O, skopeo, buildah' })
     .option('root', { type: 'string', describe: 'prefix every path with this directory (a chroot or image root; tests)' })
     .option('print', { type: 'boolean', default: false, describe: 'print the commands and files instead of writing them (pipe to `sudo sh`)' })
+    .option('remove', {
+      type: 'boolean',
+      default: false,
+      describe: 'delete the trust files creg-chart wrote instead (those whose marker names the owner: the release, --owner, or local --ca-file trusts); foreign files stay',
+    })
+    .option('owner', { type: 'string', describe: `with --remove: the owner in the marker, <namespace>/<fullname> (default: ${LOCAL_OWNER})` })
     .check((argv) => {
+      if (argv.remove) {
+        if (argv['ca-file']) throw new UserError('--remove needs no --ca-file: it deletes what creg-chart wrote, whatever the CA.', 2);
+        if (argv.release && (argv.owner || argv.address)) throw new UserError('With --remove, give --release (its owner, every address) or --owner/--address, not both.', 2);
+        return true;
+      }
+      if (argv.owner) throw new UserError('--owner is for --remove only (trusting writes the owner of the release, or local/creg-chart-trust).', 2);
       if (argv.release && (argv['ca-file'] || argv.address)) {
         throw new UserError('Give either --release (read the CA and address from the cluster) or --ca-file with --address, not both.', 2);
       }
@@ -37,7 +52,8 @@ export function builder(y: Argv) {
     })
     .example('$0 trust --release eyoh -n registry', 'trust the registry of release eyoh in all three runtimes (run as root)')
     .example('$0 trust --release eyoh -n registry --print | sudo sh', 'see what would be written, then write it as root')
-    .example('$0 trust --ca-file ca.crt --address 10.100.153.175:5000 --runtime docker', 'no cluster access: Docker only');
+    .example('$0 trust --ca-file ca.crt --address 10.100.153.175:5000 --runtime docker', 'no cluster access: Docker only')
+    .example('$0 trust --remove --release eyoh -n registry', "delete the files written for release eyoh's registry");
 }
 
 interface Args {
@@ -53,16 +69,15 @@ interface Args {
   'containers-dir': string;
   root?: string;
   print: boolean;
+  remove: boolean;
+  owner?: string;
 }
-
-/** Owner written to the marker when the CA comes from a file (no release known). */
-export const LOCAL_OWNER = 'local/creg-chart-trust';
 
 export async function handler(argv: Args): Promise<void> {
   const { readFileSync, statSync } = await import('node:fs');
   const { dirname } = await import('node:path');
-  const { TrustInputError, checkCaPem, checkCertsDir, parseAddress, planTrust, planToShell } = await import('../trust/plan.js');
-  const { applyTrustPlan, TrustApplyError } = await import('../trust/apply.js');
+  const { TrustInputError, checkCaPem, checkCertsDir, checkOwner, parseAddress, planTrust, planToShell, removalToShell } = await import('../trust/plan.js');
+  const { applyTrustPlan, removeTrust, TrustApplyError } = await import('../trust/apply.js');
   try {
     let root = '';
     if (argv.root !== undefined) {
@@ -81,6 +96,8 @@ export async function handler(argv: Args): Promise<void> {
     let kinds: Runtime[];
     if (argv.runtime?.length) {
       kinds = [...new Set(argv.runtime)];
+    } else if (argv.remove) {
+      kinds = [...RUNTIMES]; // look everywhere; a missing directory holds nothing to remove
     } else {
       // Only the runtimes this machine has: the certs.d directory's parent (e.g. /etc/docker) exists.
       const present = (kind: Runtime) => {
@@ -103,6 +120,27 @@ export async function handler(argv: Args): Promise<void> {
       }
     }
     const dirs = kinds.map((kind) => ({ kind, certsDir: certsDirOf(kind) }));
+
+    if (argv.remove) {
+      let owner = LOCAL_OWNER;
+      let only: string | undefined;
+      if (argv.release) {
+        const { readReleaseTrust } = await import('../trust/cluster.js');
+        owner = (await readReleaseTrust(argv.release, { namespace: argv.namespace, kubeContext: argv['kube-context'], kubeconfig: argv.kubeconfig, serviceOnly: true })).owner;
+      } else {
+        if (argv.owner) owner = checkOwner(argv.owner);
+        if (argv.address) only = parseAddress(argv.address).address;
+      }
+      if (argv.print) {
+        process.stdout.write(removalToShell(owner, dirs, root, only));
+        return;
+      }
+      const r = removeTrust(owner, dirs.map((d) => d.certsDir), root, only);
+      for (const d of r.removed) console.log(`removed ${d}`);
+      for (const d of r.kept) console.log(`removed creg-chart's files from ${d} (other files kept, so the directory stays)`);
+      if (r.removed.length + r.kept.length === 0) console.log(`Nothing to remove: no trust directory of ${owner}${only ? ` for ${only}` : ''} in ${dirs.map((d) => root + d.certsDir).join(', ')}.`);
+      return;
+    }
 
     let caPem: string;
     let address;
@@ -144,7 +182,6 @@ export async function handler(argv: Args): Promise<void> {
       else if (d.state === 'unchanged') console.log(`${d.kind}: ${d.dir} already up to date`);
       else console.log(`${d.kind}: ${d.dir} already trusts this CA (${d.by}); left as is`);
     }
-    for (const r of result.removed) console.log(`removed the trust files for an old address: ${r}`);
     console.log(`This machine now trusts ${plan.address.address} (CA from ${source}).`);
     if (kinds.includes('containerd')) {
       console.log(`containerd reads ${dirs.find((d) => d.kind === 'containerd')!.certsDir} only when its registry config_path points there: check with \`containerd config dump | grep config_path\` (see docs/node-trust.md).`);

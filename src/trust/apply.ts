@@ -2,10 +2,12 @@
 // the node trust script's rules (chart-templates/files/node-trust.sh): every
 // file goes to a temporary name in the same directory and is renamed into
 // place, only when its content differs; an address directory is managed only
-// when it carries our marker or holds no ca.crt/hosts.toml; directories of
-// other addresses with the same owner's marker (an old ClusterIP or port) are
-// cleaned up; nothing else is touched. Every directory is checked before the
-// first file is written, so a conflict leaves everything as it was.
+// when it carries our marker or holds no ca.crt/hosts.toml; nothing else is
+// touched. Every directory is checked before the first file is written, so a
+// conflict leaves everything as it was. Unlike the DaemonSet, it does not
+// delete other addresses of the same owner when trusting: one workstation may
+// trust several clusters whose releases share a name (same owner); `--remove`
+// deletes explicitly (removeTrust).
 import { chmodSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MARKER_FILE, MANAGED_FILES, type PlannedDir, type TrustPlan } from './plan.js';
@@ -24,8 +26,6 @@ export type DirOutcome =
 
 export interface ApplyResult {
   dirs: DirOutcome[];
-  /** Old address directories of the same owner that were removed (or only emptied of our files). */
-  removed: string[];
 }
 
 function readOrUndefined(path: string): string | undefined {
@@ -111,7 +111,8 @@ function writeAtomically(path: string, content: string, mode: number): void {
 
 /** Removes our files from an old address directory, then the directory if empty. Returns true when it went. */
 function removeOurs(dir: string): boolean {
-  for (const name of MANAGED_FILES.filter((n) => n !== MARKER_FILE)) rmSync(join(dir, name), { force: true });
+  // hosts.toml before ca.crt: containerd never reads a hosts.toml whose CA file is gone.
+  for (const name of ['hosts.toml', ...MANAGED_FILES.filter((n) => n !== MARKER_FILE && n !== 'hosts.toml')]) rmSync(join(dir, name), { force: true });
   rmSync(join(dir, MARKER_FILE), { force: true });
   try {
     rmdirSync(dir);
@@ -122,13 +123,42 @@ function removeOurs(dir: string): boolean {
 }
 
 /**
+ * Deletes what creg-chart wrote for `owner` under `root`: in each certs.d directory, every address
+ * directory (or only `address`) whose marker names `owner`; files without our marker, and other owners'
+ * directories, are left alone. Returns the directories handled.
+ */
+export function removeTrust(owner: string, certsDirs: string[], root = '', address?: string): { removed: string[]; kept: string[] } {
+  const r = root.replace(/\/+$/, '');
+  const out = { removed: [] as string[], kept: [] as string[] };
+  for (const certsDir of certsDirs) {
+    let names: string[];
+    try {
+      names = address ? [address] : readdirSync(r + certsDir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const dir = join(r + certsDir, name);
+      try {
+        if (!lstatSync(dir).isDirectory()) continue;
+      } catch {
+        continue;
+      }
+      if (markerOwner(dir) !== owner) continue;
+      (removeOurs(dir) ? out.removed : out.kept).push(dir);
+    }
+  }
+  return out;
+}
+
+/**
  * Applies the plan under `root` ('' for this machine's real paths). Throws TrustApplyError on a conflict
  * (before anything is written) and the file system's error (EACCES...) otherwise.
  */
 export function applyTrustPlan(plan: TrustPlan, root = ''): ApplyResult {
   const r = root.replace(/\/+$/, '');
   const decisions = plan.dirs.map((d) => ({ d, decision: check(d, r, plan.owner) }));
-  const result: ApplyResult = { dirs: [], removed: [] };
+  const result: ApplyResult = { dirs: [] };
   for (const { d, decision } of decisions) {
     const dir = r + d.addressDir;
     if (decision.action === 'keep') {
@@ -145,28 +175,6 @@ export function applyTrustPlan(plan: TrustPlan, root = ''): ApplyResult {
       written.push(f.name);
     }
     result.dirs.push(written.length ? { kind: d.kind, dir, state: 'written', files: written } : { kind: d.kind, dir, state: 'unchanged' });
-  }
-  // Old addresses of the same owner (the ClusterIP or port changed).
-  for (const d of plan.dirs) {
-    const certsDir = r + d.certsDir;
-    let names: string[];
-    try {
-      names = readdirSync(certsDir);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      const dir = join(certsDir, name);
-      if (name === plan.address.address || name.startsWith('.')) continue;
-      try {
-        if (!lstatSync(dir).isDirectory()) continue;
-      } catch {
-        continue;
-      }
-      if (markerOwner(dir) !== plan.owner) continue;
-      removeOurs(dir);
-      result.removed.push(dir);
-    }
   }
   return result;
 }

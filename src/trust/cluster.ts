@@ -85,7 +85,7 @@ function explainKubectlFailure(what: string, stderr: string, opts: KubectlOption
  * Finds the release's registry Service (labels app.kubernetes.io/instance=<release>,
  * app.kubernetes.io/component=registry), then reads ca.crt from the ConfigMap it names.
  */
-export async function readReleaseTrust(release: string, opts: KubectlOptions, env: NodeJS.ProcessEnv = process.env): Promise<ReleaseTrust> {
+export async function readReleaseTrust(release: string, opts: KubectlOptions & { serviceOnly?: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<ReleaseTrust> {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(release) || release.length > 53) {
     throw new TrustInputError(`--release must be a Helm release name (lower-case letters, digits and "-", at most 53 characters), not "${release}".`);
   }
@@ -132,6 +132,8 @@ export async function readReleaseTrust(release: string, opts: KubectlOptions, en
   if (typeof port !== 'number') throw new TrustInputError(`Service ${namespace}/${service} has no port.`);
   const address = formatAddress(ip, port);
   const configMap: string = svc.metadata?.annotations?.[CA_CONFIGMAP_ANNOTATION] || `${chartFullname(release)}-ca`;
+  const owner = `${namespace}/${configMap.replace(/-ca$/, '')}`;
+  if (opts.serviceOnly) return { namespace, service, configMap, owner, address, caPem: '', kubectl, commands };
 
   const cm = await get(`get configmap ${configMap}`, ['configmap', configMap, '--namespace', namespace]);
   if (!cm.ok) {
@@ -145,5 +147,5 @@ export async function readReleaseTrust(release: string, opts: KubectlOptions, en
   const caPem: string | undefined = cm.json?.data?.['ca.crt'];
   if (!caPem) throw new TrustInputError(`ConfigMap ${namespace}/${configMap} has no key ca.crt; run helm upgrade so the signer hook publishes the CA again.`);
   checkCaPem(caPem, `ConfigMap ${namespace}/${configMap} key ca.crt`);
-  return { namespace, service, configMap, owner: `${namespace}/${configMap.replace(/-ca$/, '')}`, address, caPem, kubectl, commands };
+  return { namespace, service, configMap, owner, address, caPem, kubectl, commands };
 }

@@ -203,3 +203,32 @@ export function planToShell(plan: TrustPlan, root = ''): string {
   }
   return `${out.join('\n')}\n`;
 }
+
+/**
+ * A POSIX sh script that deletes what creg-chart wrote for `owner` (for `--remove --print`): in each
+ * certs.d directory, every address directory (or only `address`) whose marker names `owner` loses
+ * ca.crt, hosts.toml and the marker, and goes when nothing else is left in it.
+ */
+export function removalToShell(owner: string, certsDirs: { kind: RuntimeKind; certsDir: string }[], root = '', address?: string): string {
+  checkOwner(owner);
+  const r = root.replace(/\/+$/, '');
+  const out = [
+    '#!/bin/sh',
+    `# creg-chart trust --remove: delete the trust files of ${owner}${address ? ` for ${address}` : ''}`,
+    '# Run as root, e.g.: creg-chart trust ... --remove --print | sudo sh',
+    'set -eu',
+    'remove_ours() {',
+    `  [ -d "$1" ] && [ ! -L "$1" ] && [ "$(cat "$1/${MARKER_FILE}" 2>/dev/null)" = ${shQuote(owner)} ] || return 0`,
+    `  rm -f "$1/hosts.toml" "$1/ca.crt" "$1/${MARKER_FILE}"`,
+    '  if rmdir "$1" 2>/dev/null; then echo "removed $1"; else echo "removed our files from $1 (other files kept)"; fi',
+    '}',
+  ];
+  for (const d of certsDirs) {
+    checkCertsDir(d.certsDir, `The ${d.kind} certs.d directory`);
+    const dir = shQuote(r + d.certsDir);
+    out.push('', `# ${d.kind}`);
+    if (address) out.push(`remove_ours ${dir}/${shQuote(address)}`);
+    else out.push(`for d in ${dir}/*; do remove_ours "$d"; done`);
+  }
+  return `${out.join('\n')}\n`;
+}

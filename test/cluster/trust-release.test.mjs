@@ -119,6 +119,10 @@ if (missing.length > 0) {
     assert.match(p.stdout, /#   kubectl --kubeconfig \S+ --context creg-test get services --selector app\.kubernetes\.io\/instance=eyoh,app\.kubernetes\.io\/component=registry --namespace registry --output json/);
     assert.match(p.stdout, /#   kubectl .* get configmap eyoh-creg-ca --namespace registry --output json/);
     assert.ok(p.stdout.includes(caPem.trim()));
+    // --remove --release: the release's owner, found through the Service alone.
+    const rm = cli(['--remove', '--release', RELEASE, '-n', NS, '--kubeconfig', cluster.kubeconfig, '--root', root]);
+    assert.is(rm.status, 0, rm.out);
+    assert.equal(listTree(root), ['etc/', 'etc/containerd/', 'etc/containerd/certs.d/', 'etc/containers/', 'etc/containers/certs.d/', 'etc/docker/', 'etc/docker/certs.d/']);
   });
 
   test('the node trust script, fed the published ConfigMap as the kubelet mounts it, writes the same files', () => {
