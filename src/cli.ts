@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     .command(validate as never)
     .command(init as never)
     .command(cert as never)
+    .command((await import('./commands/trust.js')) as never)
     .demandCommand(1, 'Name a command: build, validate, init or cert (see --help).')
     .strict()
     .recommendCommands()

@@ -200,6 +200,7 @@ for (const h of HELMS) {
       POD_NAMESPACE: { fieldRef: { fieldPath: 'metadata.namespace' } },
       SERVICE_NAME: 'registry-svc',
       CA_SECRET: `${FULL}-ca`,
+      CA_CONFIGMAP: `${FULL}-ca`,
       TLS_SECRET: `${FULL}-tls`,
       WORKLOAD_KIND: 'ReplicationController',
       WORKLOAD_NAME: FULL,
@@ -220,6 +221,8 @@ for (const h of HELMS) {
       { apiGroups: [''], resources: ['services'], resourceNames: ['registry-svc'], verbs: ['get'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
       { apiGroups: [''], resources: ['secrets'], resourceNames: [`${FULL}-ca`, `${FULL}-tls`], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: [`${FULL}-ca`], verbs: ['get', 'update', 'patch'] },
       { apiGroups: [''], resources: ['replicationcontrollers'], resourceNames: [FULL], verbs: ['get'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] },
     ]);
@@ -243,7 +246,7 @@ for (const h of HELMS) {
     assert.equal(podSpecOf(dep).volumes.find((v) => v.name === 'data').hostPath, { path: '/eyoh-creg/registry', type: 'Directory' });
     assert.match(dep.spec.template.metadata.annotations['creg-chart/values-hash'], /^[0-9a-f]{16}$/);
     const role = find(objs, 'Role', `${FULL}-signer`);
-    assert.equal(role.rules[3], { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [FULL], verbs: ['get'] });
+    assert.equal(role.rules[5], { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [FULL], verbs: ['get'] });
     assert.is(envOf(podSpecOf(find(objs, 'Job', `${FULL}-signer`)).containers[0]).WORKLOAD_KIND, 'Deployment');
   });
 
@@ -338,7 +341,14 @@ for (const h of HELMS) {
       assert.match(notes, 'kubectl get nodes -l node=registry');
       assert.match(notes, `kubectl -n registry get secret ${FULL}-tls`);
       assert.match(notes, 'docker push $IP:5000/');
-      assert.match(notes, '/etc/containerd/certs.d/$IP:5000/hosts.toml');
+      assert.match(notes, '/etc/containerd/certs.d/$IP:5000/ca.crt + hosts.toml');
+      assert.match(notes, `kubectl -n registry get configmap ${FULL}-ca -o jsonpath='{.data.ca\\.crt}' > ca.crt`);
+      assert.match(notes, 'sudo creg-chart trust --release eyoh -n registry');
+      assert.match(notes, `kubectl -n registry get daemonset ${FULL}-node-trust`);
+      assert.match(notes, 'containerd config dump | grep config_path    # expect /etc/containerd/certs.d');
+      const off = runHelm(h.bin, ['install', RELEASE, built.chartDir, '-n', NS, '--dry-run=client',
+        '--set', 'nodeTrust.enabled=false']);
+      assert.match(off.stdout, 'nodeTrust.enabled is false: put ca.crt on every node yourself');
       assert.match(notes, 'sessionAffinity=ClientIP');
       const fixed = runHelm(h.bin, ['install', RELEASE, built.chartDir, '-n', NS, '--dry-run=client',
         '--set', 'service.clusterIP=10.96.0.50']);

@@ -3,8 +3,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createCertificateAuthority, signServerCertificate } from '../dist/pki/index.js';
 import {
+  CA_CONFIGMAP_KEY,
+  CLUSTER_IP_KEY,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_SIGNER,
   VALUES_HASH_ANNOTATION,
+  caConfigMapData,
   certRolloutNeeded,
+  decideCaConfigMap,
   decideTls,
   parseSelector,
   planRecycle,
@@ -121,6 +127,9 @@ test('readInClusterConfig: defaults, namespace from the service account, clear e
   assert.throws(() => readInClusterConfig({ ...env, CERT_VALIDITY_DAYS: '20' }, 'x'), /CERT_VALIDITY_DAYS="20" must be a whole number between 31/);
   assert.throws(() => readInClusterConfig({ ...env, TLS_SECRET: 'Bad_Name' }, 'x'), /not a valid Kubernetes object name/);
   assert.throws(() => readInClusterConfig({ ...env, DNS_NAMES: 'bad_name' }, 'x'), /DNS_NAMES entry "bad_name"/);
+  assert.is(cfg.caConfigMap, '', 'CA_CONFIGMAP is optional (not published when unset)');
+  assert.is(readInClusterConfig({ ...env, CA_CONFIGMAP: ' r-ca ' }, 'x').caConfigMap, 'r-ca');
+  assert.throws(() => readInClusterConfig({ ...env, CA_CONFIGMAP: 'r_ca' }, 'x'), /CA_CONFIGMAP="r_ca" is not a valid Kubernetes object name/);
 });
 
 test('parseSelector: k=v,k=v only', () => {
@@ -128,6 +137,45 @@ test('parseSelector: k=v,k=v only', () => {
   assert.throws(() => parseSelector('a in (b)'), /not a label k=v pair/);
   assert.throws(() => parseSelector('a!=b'), /not a label k=v pair/);
   assert.throws(() => parseSelector(''), /empty/);
+});
+
+const ours = (data, extra = {}) => ({ metadata: { labels: { [MANAGED_BY_LABEL]: MANAGED_BY_SIGNER } }, data, ...extra });
+const want = caConfigMapData(ca.certPem, '10.100.153.175');
+
+test('caConfigMapData: the CA certificate and the ClusterIP, never the key', () => {
+  assert.is(CA_CONFIGMAP_KEY, 'ca.crt');
+  assert.is(CLUSTER_IP_KEY, 'cluster-ip');
+  assert.equal(want, { 'ca.crt': ca.certPem, 'cluster-ip': '10.100.153.175' });
+  assert.not.match(JSON.stringify(want), /PRIVATE KEY/);
+});
+
+test('decideCaConfigMap: create when missing, keep when exactly right (second run changes nothing)', () => {
+  assert.equal(decideCaConfigMap(null, want, 'r-ca'), { action: 'create', reason: 'r-ca does not exist yet' });
+  const d = decideCaConfigMap(ours({ ...want }), want, 'r-ca');
+  assert.is(d.action, 'keep', d.reason);
+});
+
+test('decideCaConfigMap: update on another CA or ClusterIP, a missing key, or any extra key', () => {
+  const ca2 = createCertificateAuthority({ commonName: 'logic CA 2', validityDays: 3650 });
+  const otherCa = decideCaConfigMap(ours({ ...want, 'ca.crt': ca2.certPem }), want);
+  assert.is(otherCa.action, 'update');
+  assert.match(otherCa.reason, /ca\.crt differs from the CA/);
+  assert.match(decideCaConfigMap(ours({ ...want, 'cluster-ip': '10.0.0.9' }), want, 'r-ca').reason, /r-ca's cluster-ip 10\.0\.0\.9 differs from 10\.100\.153\.175/);
+  assert.match(decideCaConfigMap(ours({ 'ca.crt': ca.certPem }), want).reason, /has no cluster-ip/);
+  assert.match(decideCaConfigMap(ours(undefined), want).reason, /has no ca.crt/);
+  const withKey = decideCaConfigMap(ours({ ...want, 'ca.key': ca.keyPem }), want, 'r-ca');
+  assert.is(withKey.action, 'update');
+  assert.match(withKey.reason, /other keys \(ca\.key\)/);
+  assert.not.match(withKey.reason, /PRIVATE/);
+  assert.is(decideCaConfigMap(ours({ ...want }, { binaryData: { x: 'AA==' } }), want).action, 'update');
+});
+
+test('decideCaConfigMap: refuse a ConfigMap of that name the signer did not make', () => {
+  for (const cm of [{ data: { ...want } }, { metadata: { labels: { [MANAGED_BY_LABEL]: 'Helm' } }, data: {} }]) {
+    const d = decideCaConfigMap(cm, want, 'r-ca');
+    assert.is(d.action, 'refuse');
+    assert.match(d.reason, /ConfigMap r-ca exists but was not made by the creg-chart signer/);
+  }
 });
 
 test.run();

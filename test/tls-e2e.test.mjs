@@ -2,126 +2,25 @@
 // certificate, and skopeo (a Go TLS client, like containerd) pushes an OCI image to it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import { get as httpsGet } from 'node:https';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { have, httpsJson, skopeoCopy, startRegistry, writeOciLayout } from './helpers/registry.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(root, 'dist', 'signer', 'signer.js');
-const have = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const missing = ['docker-registry', 'skopeo'].filter((b) => !have(b));
 
 const work = mkdtempSync(join(tmpdir(), 'creg-e2e-'));
 let registry;
-let registryLog = '';
-let port;
 
-const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A one-file POSIX tar archive written by hand. */
-function tarOneFile(name, content) {
-  const header = Buffer.alloc(512, 0);
-  const put = (str, off, len) => header.write(str, off, len, 'ascii');
-  const octal = (n, len) => n.toString(8).padStart(len - 1, '0') + '\0';
-  put(name, 0, 100);
-  put(octal(0o644, 8), 100, 8);
-  put(octal(0, 8), 108, 8);
-  put(octal(0, 8), 116, 8);
-  put(octal(content.length, 12), 124, 12);
-  put(octal(1700000000, 12), 136, 12);
-  put('        ', 148, 8); // checksum placeholder: spaces
-  put('0', 156, 1);
-  put('ustar\0', 257, 6);
-  put('00', 263, 2);
-  let sum = 0;
-  for (const b of header) sum += b;
-  put(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8);
-  const pad = Buffer.alloc((512 - (content.length % 512)) % 512, 0);
-  return Buffer.concat([header, content, pad, Buffer.alloc(1024, 0)]);
-}
-
-/** Writes an OCI image layout with one layer, tagged `tag`, into `dir`. */
-function writeOciLayout(dir, tag) {
-  const blobs = join(dir, 'blobs', 'sha256');
-  mkdirSync(blobs, { recursive: true });
-  const blob = (buf) => {
-    const hex = sha256(buf);
-    writeFileSync(join(blobs, hex), buf);
-    return { digest: `sha256:${hex}`, size: buf.length };
-  };
-  const tar = tarOneFile('hello.txt', Buffer.from('hello from creg-chart\n'));
-  const layer = blob(gzipSync(tar));
-  const config = blob(
-    Buffer.from(
-      JSON.stringify({
-        architecture: 'amd64',
-        os: 'linux',
-        config: {},
-        rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(tar)}`] },
-      }),
-    ),
-  );
-  const manifest = blob(
-    Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
-      }),
-    ),
-  );
-  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(
-    join(dir, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': tag } },
-      ],
-    }),
-  );
-}
-
-function httpsJson(url, ca) {
-  return new Promise((resolve, reject) => {
-    const req = httpsGet(url, { ca, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
-function skopeoCopy(layoutDir, certDir, ref) {
-  return spawnSync(
-    'skopeo',
-    ['--command-timeout', '60s', 'copy', '--retry-times', '0', '--dest-cert-dir', certDir, `oci:${layoutDir}:v1`, `docker://127.0.0.1:${port}/${ref}`],
-    { encoding: 'utf8', timeout: 90_000, env: { ...process.env, REGISTRY_AUTH_FILE: join(work, 'auth.json') } },
-  );
-}
+const push = (layoutDir, certDir, ref) =>
+  skopeoCopy({ from: `oci:${layoutDir}:v1`, to: `docker://127.0.0.1:${registry.port}/${ref}`, certDir, authFile: join(work, 'auth.json') });
 
 test.after(() => {
-  if (registry && registry.exitCode === null) registry.kill('SIGKILL');
+  registry?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -143,54 +42,25 @@ if (missing.length) {
     mkdirSync(trust);
     mkdirSync(noTrust);
     copyFileSync(join(certs, 'ca.crt'), join(trust, 'ca.crt'));
-
-    port = await freePort();
-    const config = join(work, 'config.yml');
-    writeFileSync(
-      config,
-      [
-        'version: 0.1',
-        'log: { level: warn, accesslog: { disabled: true } }',
-        `storage: { filesystem: { rootdirectory: ${JSON.stringify(join(work, 'data'))} } }`,
-        'http:',
-        `  addr: 127.0.0.1:${port}`,
-        '  secret: creg-e2e-test-secret',
-        `  tls: { certificate: ${JSON.stringify(join(certs, 'tls.crt'))}, key: ${JSON.stringify(join(certs, 'tls.key'))} }`,
-        '',
-      ].join('\n'),
-    );
-    registry = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-    registry.stdout.on('data', (c) => (registryLog += c));
-    registry.stderr.on('data', (c) => (registryLog += c));
-    const ca = readFileSync(join(certs, 'ca.crt'));
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      try {
-        const r = await httpsJson(`https://127.0.0.1:${port}/v2/`, ca);
-        if (r.status === 200) break;
-      } catch (e) {
-        if (registry.exitCode !== null || Date.now() > deadline) {
-          assert.unreachable(`registry did not start: ${e.message}\n${registryLog}`);
-        }
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    registry = await startRegistry({
+      workDir: work, certFile: join(certs, 'tls.crt'), keyFile: join(certs, 'tls.key'), caFile: join(certs, 'ca.crt'),
+    });
   });
 
   test('skopeo pushes an OCI image over TLS trusting only ca.crt', () => {
     writeOciLayout(layout, 'v1');
-    const r = skopeoCopy(layout, trust, 'creg-test:v1');
-    assert.is(r.status, 0, `skopeo failed:\n${r.stderr}\n${registryLog}`);
+    const r = push(layout, trust, 'creg-test:v1');
+    assert.is(r.status, 0, `skopeo failed:\n${r.stderr}\n${registry.log()}`);
   });
 
   test('GET /v2/_catalog with the CA lists creg-test', async () => {
-    const r = await httpsJson(`https://127.0.0.1:${port}/v2/_catalog`, readFileSync(join(certs, 'ca.crt')));
+    const r = await httpsJson(`https://127.0.0.1:${registry.port}/v2/_catalog`, readFileSync(join(certs, 'ca.crt')));
     assert.is(r.status, 200);
     assert.ok(JSON.parse(r.body).repositories.includes('creg-test'), r.body);
   });
 
   test('the same push without the CA fails with an unknown-authority error', () => {
-    const r = skopeoCopy(layout, noTrust, 'creg-test-untrusted:v1');
+    const r = push(layout, noTrust, 'creg-test-untrusted:v1');
     assert.is.not(r.status, 0);
     assert.match(r.stderr, /x509|unknown authority/);
   });

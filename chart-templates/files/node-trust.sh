@@ -16,6 +16,9 @@
 #   OWNER                  "<namespace>/<fullname>" written to the marker
 #   ACTION                 install (default) or remove (delete what we wrote)
 #   CA_FILE                PEM CA (ConfigMap <fullname>-ca, key ca.crt, optional)
+#   CLUSTER_IP_FILE        the Service's ClusterIP as the signer read it from the
+#                          API (ConfigMap <fullname>-ca, key cluster-ip; follows
+#                          a re-created Service); preferred when present
 #   SERVICE_HOST           the Service's ClusterIP ($(<SVC>_SERVICE_HOST); a
 #                          literal "$(...)" means Kubernetes did not set it)
 #   FALLBACK_HOST          service.clusterIP from values (may be empty)
@@ -61,24 +64,40 @@ if [ -n "${CONTAINERD_DIR:-}" ] && [ -z "${CONTAINERD_HOST_DIR:-}" ]; then
   CONTAINERD_HOST_DIR="$CONTAINERD_DIR"
 fi
 
-# The registry address: the Service env Kubernetes gives pods created after
+# The registry address, worked out every round (the ConfigMap file can change):
+# the ClusterIP the signer published (read from the API, so it follows a
+# re-created Service), else the Service env Kubernetes gives pods created after
 # the Service, else the fixed clusterIP from values.
-HOST="${SERVICE_HOST:-}"
-case "$HOST" in '$('*) HOST="" ;; esac
-[ -n "$HOST" ] || HOST="${FALLBACK_HOST:-}"
-ADDRESS=""
 if [ "$ACTION" = install ]; then
   case "$PORT" in ''|*[!0-9]*) log "REGISTRY_PORT must be a number"; exit 2 ;; esac
-  case "$HOST" in
-    '')
-      # Kubernetes computes the env again when the container restarts.
-      log "the registry's ClusterIP is unknown (no Service env and no service.clusterIP value); exiting so that the restarted container gets the Service env"
-      exit 1 ;;
-    *[!0-9A-Fa-f.:]*) log "unexpected registry host '$HOST'"; exit 2 ;;
-    *:*) ADDRESS="[$HOST]:$PORT" ;;
-    *) ADDRESS="$HOST:$PORT" ;;
-  esac
 fi
+ENV_HOST="${SERVICE_HOST:-}"
+case "$ENV_HOST" in '$('*) ENV_HOST="" ;; esac
+[ -n "$ENV_HOST" ] || ENV_HOST="${FALLBACK_HOST:-}"
+case "$ENV_HOST" in
+  *[!0-9A-Fa-f.:]*) log "unexpected registry host '$ENV_HOST'"; exit 2 ;;
+esac
+ADDRESS=""
+# resolve_address: sets ADDRESS; 1 when the host is unknown, 2 when it is malformed.
+resolve_address() {
+  host=""
+  if [ -n "${CLUSTER_IP_FILE:-}" ] && [ -f "$CLUSTER_IP_FILE" ]; then
+    host="$(cat "$CLUSTER_IP_FILE" 2>/dev/null)"
+    case "$host" in
+      *[!0-9A-Fa-f.:]*) say_once "error: $CLUSTER_IP_FILE holds '$host', not an IP address"; return 2 ;;
+    esac
+    if [ -n "$host" ] && [ -n "$ENV_HOST" ] && [ "$host" != "$ENV_HOST" ]; then
+      say_once "using ClusterIP $host published by the signer (this pod's Service env says $ENV_HOST)"
+    fi
+  fi
+  [ -n "$host" ] || host="$ENV_HOST"
+  case "$host" in
+    '') return 1 ;;
+    *:*) ADDRESS="[$host]:$PORT" ;;
+    *) ADDRESS="$host:$PORT" ;;
+  esac
+  return 0
+}
 
 sleeper=""
 stop() {
@@ -175,10 +194,11 @@ sync() {
 WORK="$(mktemp -d)" || { log "cannot create a temporary directory"; exit 1; }
 trap 'rm -rf "$WORK"' EXIT
 if [ "$ACTION" = install ]; then
-  log "keeping the CA of $OWNER trusted for $ADDRESS in: ${CONTAINERD_DIR:+containerd=$CONTAINERD_DIR }${DOCKER_DIR:+docker=$DOCKER_DIR }${CONTAINERS_DIR:+containers=$CONTAINERS_DIR}"
+  log "keeping the CA of $OWNER trusted in: ${CONTAINERD_DIR:+containerd=$CONTAINERD_DIR }${DOCKER_DIR:+docker=$DOCKER_DIR }${CONTAINERS_DIR:+containers=$CONTAINERS_DIR}"
 else
   log "removing the trust files of $OWNER from: ${CONTAINERD_DIR:-} ${DOCKER_DIR:-} ${CONTAINERS_DIR:-}"
 fi
+last_address=""
 round=0
 while :; do
   round=$((round + 1))
@@ -188,9 +208,23 @@ while :; do
     say_once "waiting for the CA at $CA_FILE (ConfigMap ${OWNER#*/}-ca, written by the signer hook)"
     ok=no
   else
-    [ -z "${CONTAINERD_DIR:-}" ] || sync containerd "$CONTAINERD_DIR" || ok=no
-    [ -z "${DOCKER_DIR:-}" ] || sync docker "$DOCKER_DIR" || ok=no
-    [ -z "${CONTAINERS_DIR:-}" ] || sync containers "$CONTAINERS_DIR" || ok=no
+    how=0
+    [ "$ACTION" = remove ] || resolve_address || how=$?
+    if [ "$how" = 1 ]; then
+      # Kubernetes computes the env again when the container restarts.
+      log "the registry's ClusterIP is unknown (no cluster-ip in the CA ConfigMap, no Service env, no service.clusterIP value); exiting so that the restarted container gets the Service env"
+      exit 1
+    elif [ "$how" != 0 ]; then
+      ok=no
+    else
+      if [ "$ACTION" = install ] && [ "$ADDRESS" != "$last_address" ]; then
+        log "keeping the CA of $OWNER trusted for $ADDRESS"
+        last_address="$ADDRESS"
+      fi
+      [ -z "${CONTAINERD_DIR:-}" ] || sync containerd "$CONTAINERD_DIR" || ok=no
+      [ -z "${DOCKER_DIR:-}" ] || sync docker "$DOCKER_DIR" || ok=no
+      [ -z "${CONTAINERS_DIR:-}" ] || sync containers "$CONTAINERS_DIR" || ok=no
+    fi
   fi
   if [ -n "$READY_FILE" ]; then
     if [ "$ok" = yes ]; then : > "$READY_FILE"; else rm -f "$READY_FILE"; fi

@@ -72,6 +72,8 @@ app.kubernetes.io/component: registry
 {{- define "creg.httpSecretName" -}}{{ include "creg.fullname" . }}-http-secret{{- end -}}
 {{- define "creg.signerName" -}}{{ include "creg.fullname" . }}-signer{{- end -}}
 {{- define "creg.caSecretName" -}}{{ include "creg.fullname" . }}-ca{{- end -}}
+{{/* ConfigMap in which the signer publishes the CA certificate (ca.crt only; never the key). */}}
+{{- define "creg.caConfigMapName" -}}{{ include "creg.fullname" . }}-ca{{- end -}}
 {{- define "creg.tlsSecretName" -}}{{ include "creg.fullname" . }}-tls{{- end -}}
 
 {{/*

@@ -18,6 +18,8 @@ export interface InClusterConfig {
   namespace: string;
   serviceName: string;
   caSecret: string;
+  /** ConfigMap that publishes the CA certificate (key ca.crt) for the node trust DaemonSet and `creg-chart trust`; empty: not published. */
+  caConfigMap: string;
   tlsSecret: string;
   workloadKind: WorkloadKind;
   workloadName: string;
@@ -84,6 +86,10 @@ export function readInClusterConfig(env: Record<string, string | undefined>, saN
   for (const n of ['SERVICE_NAME', 'CA_SECRET', 'TLS_SECRET', 'WORKLOAD_NAME']) {
     if (!K8S_NAME.test(get(n)) || get(n).length > 253) throw new ConfigError(`${n}=${JSON.stringify(get(n))} is not a valid Kubernetes object name.`);
   }
+  const caConfigMap = (env.CA_CONFIGMAP ?? '').trim();
+  if (caConfigMap && (!K8S_NAME.test(caConfigMap) || caConfigMap.length > 253)) {
+    throw new ConfigError(`CA_CONFIGMAP=${JSON.stringify(caConfigMap)} is not a valid Kubernetes object name.`);
+  }
   const kind = get('WORKLOAD_KIND');
   if (kind !== 'ReplicationController' && kind !== 'Deployment') {
     throw new ConfigError(`WORKLOAD_KIND=${JSON.stringify(kind)} must be ReplicationController or Deployment.`);
@@ -99,6 +105,7 @@ export function readInClusterConfig(env: Record<string, string | undefined>, saN
     namespace,
     serviceName: get('SERVICE_NAME'),
     caSecret: get('CA_SECRET'),
+    caConfigMap,
     tlsSecret: get('TLS_SECRET'),
     workloadKind: kind,
     workloadName: get('WORKLOAD_NAME'),
@@ -233,4 +240,59 @@ export function certRolloutNeeded(certChanged: boolean, currentSha: string, roll
 /** A pod is ready when its Ready condition is True. */
 export function podIsReady(pod: { status?: { conditions?: { type: string; status: string }[] } }): boolean {
   return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** Label the signer puts on what it creates; also how it recognises its own ConfigMap. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_SIGNER = 'creg-chart-signer';
+/** The CA ConfigMap's keys: the CA certificate, and the Service's ClusterIP as the API reports it. */
+export const CA_CONFIGMAP_KEY = 'ca.crt';
+export const CLUSTER_IP_KEY = 'cluster-ip';
+
+export interface ConfigMapState {
+  metadata?: { labels?: Record<string, string> };
+  data?: Record<string, string>;
+  binaryData?: Record<string, string>;
+}
+
+export type CaConfigMapDecision =
+  | { action: 'create'; reason: string }
+  | { action: 'update'; reason: string }
+  | { action: 'keep'; reason: string }
+  | { action: 'refuse'; reason: string };
+
+/**
+ * The CA ConfigMap's data: the CA certificate (never the key) and the Service's primary ClusterIP.
+ * The node trust DaemonSet mounts it: the ClusterIP from here follows a re-created Service, which the
+ * Service env of an already running pod (or a lagging kubelet cache, kubernetes#127463) would not.
+ */
+export function caConfigMapData(caCertPem: string, clusterIp: string): Record<string, string> {
+  return { [CA_CONFIGMAP_KEY]: caCertPem, [CLUSTER_IP_KEY]: clusterIp };
+}
+
+/**
+ * What to do with the ConfigMap that publishes the CA certificate: create it when missing, update it when
+ * its data differs from `want` in any way (another CA, another ClusterIP, a missing key, or any extra key:
+ * a ConfigMap is readable by many, it holds exactly `want`), keep it when it is exactly right (a second run
+ * changes nothing), refuse when a ConfigMap of that name exists that the signer did not make (it is not
+ * ours to overwrite).
+ */
+export function decideCaConfigMap(current: ConfigMapState | null, want: Record<string, string>, name = 'the CA ConfigMap'): CaConfigMapDecision {
+  if (!current) return { action: 'create', reason: `${name} does not exist yet` };
+  if (current.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_SIGNER) {
+    return {
+      action: 'refuse',
+      reason: `ConfigMap ${name} exists but was not made by the creg-chart signer (label ${MANAGED_BY_LABEL}=${MANAGED_BY_SIGNER} missing); delete it or rename this release so the signer can publish the CA there`,
+    };
+  }
+  const have = current.data ?? {};
+  const extra = [...Object.keys(have).filter((k) => !(k in want)), ...Object.keys(current.binaryData ?? {})];
+  if (extra.length) return { action: 'update', reason: `${name} holds other keys (${extra.join(', ')}); publishing ${Object.keys(want).join(' and ')} only` };
+  for (const [key, value] of Object.entries(want)) {
+    if (have[key] === undefined) return { action: 'update', reason: `${name} has no ${key}` };
+    if (have[key] !== value) {
+      return { action: 'update', reason: key === CA_CONFIGMAP_KEY ? `${name}'s ${key} differs from the CA in the CA Secret` : `${name}'s ${key} ${have[key]} differs from ${value}` };
+    }
+  }
+  return { action: 'keep', reason: `${name} already publishes this CA and ClusterIP` };
 }

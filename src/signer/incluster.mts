@@ -10,7 +10,12 @@ import {
   type PodInfo,
   ROLLED_OUT_ANNOTATION,
   VALUES_HASH_ANNOTATION,
+  type ConfigMapState,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_SIGNER,
+  caConfigMapData,
   certRolloutNeeded,
+  decideCaConfigMap,
   decideTls,
   planRecycle,
   podIsReady,
@@ -30,7 +35,7 @@ type Secret = {
   data?: Record<string, string>;
 };
 
-const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'creg-chart-signer' };
+const MANAGED_BY = { [MANAGED_BY_LABEL]: MANAGED_BY_SIGNER };
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 const unb64 = (s: string | undefined) => (s === undefined ? undefined : Buffer.from(s, 'base64').toString('utf8'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -88,6 +93,61 @@ async function getOrCreateCa(kube: KubeClient, cfg: InClusterConfig, log: Log): 
   return ca;
 }
 
+type ConfigMap = ConfigMapState & {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+};
+
+/**
+ * Publishes the CA certificate (never its key) and the primary ClusterIP in a ConfigMap (keys ca.crt,
+ * cluster-ip) for the node trust DaemonSet
+ * and `creg-chart trust`. Writes only when decideCaConfigMap says so: a second run changes nothing.
+ */
+async function publishCaCertificate(kube: KubeClient, cfg: InClusterConfig, caCertPem: string, clusterIp: string, log: Log): Promise<void> {
+  const ns = cfg.namespace;
+  const name = cfg.caConfigMap;
+  if (!name) {
+    log('CA_CONFIGMAP is not set: not publishing the CA certificate (node trust and `creg-chart trust --release` need it)');
+    return;
+  }
+  const current = (await kube.getConfigMap(ns, name)) as ConfigMap | null;
+  const want = caConfigMapData(caCertPem, clusterIp);
+  const decision = decideCaConfigMap(current, want, name);
+  if (decision.action === 'keep') {
+    log(`keeping ConfigMap ${name}: ${decision.reason}`);
+    return;
+  }
+  if (decision.action === 'refuse') {
+    throw new Error(`${decision.reason}.`);
+  }
+  log(`${decision.action === 'create' ? 'creating' : 'updating'} ConfigMap ${name} (CA certificate only): ${decision.reason}`);
+  const body: ConfigMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name,
+      labels: { ...(current?.metadata.labels ?? {}), ...MANAGED_BY },
+      annotations: {
+        ...(current?.metadata.annotations ?? {}),
+        'creg-chart/note': `The registry's CA certificate (public) and the Service's ClusterIP, copied from Secret ${cfg.caSecret} by the creg-chart signer; read by the node trust DaemonSet and creg-chart trust. Kept after helm uninstall like the CA.`,
+      },
+      ...(current?.metadata.resourceVersion ? { resourceVersion: current.metadata.resourceVersion } : {}),
+    },
+    data: want,
+  };
+  try {
+    if (current) await kube.replaceConfigMap(ns, body);
+    else await kube.createConfigMap(ns, body);
+  } catch (e) {
+    if (e instanceof KubeApiError && e.status === 409) {
+      throw new Error(`ConfigMap ${name} was ${current ? 'changed' : 'created'} by someone else while the signer ran (409 Conflict); run the hook again (helm upgrade).`);
+    }
+    throw e;
+  }
+  log(`${current ? 'updated' : 'created'} ConfigMap ${name}`);
+}
+
 function toPodInfo(p: any): PodInfo {
   return {
     name: p.metadata?.name,
@@ -129,6 +189,9 @@ export async function runInCluster(env: Record<string, string | undefined>, log:
 
   // 2. the CA
   const ca = await getOrCreateCa(kube, cfg, log);
+
+  // 2b. publish the CA certificate for node and client trust (before registry pods restart onto it)
+  await publishCaCertificate(kube, cfg, ca.certPem, ips[0], log);
 
   // 3. the server certificate
   let tls = (await kube.getSecret(ns, cfg.tlsSecret)) as Secret | null;

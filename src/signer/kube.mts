@@ -165,6 +165,21 @@ export class KubeClient {
     return this.request('PUT', `/api/v1/namespaces/${ns}/secrets/${name}`, { verb: 'update', resource: 'secrets', name, namespace: ns }, secret);
   }
 
+  /** The ConfigMap, or null when it does not exist. */
+  getConfigMap(ns: string, name: string) {
+    return this.request('GET', `/api/v1/namespaces/${ns}/configmaps/${name}`, { verb: 'get', resource: 'configmaps', name, namespace: ns }, undefined, true);
+  }
+
+  createConfigMap(ns: string, configMap: { metadata: { name: string } }) {
+    return this.request('POST', `/api/v1/namespaces/${ns}/configmaps`, { verb: 'create', resource: 'configmaps', name: configMap.metadata.name, namespace: ns }, configMap);
+  }
+
+  /** Full update (PUT); include metadata.resourceVersion to fail on concurrent changes. */
+  replaceConfigMap(ns: string, configMap: { metadata: { name: string } }) {
+    const name = configMap.metadata.name;
+    return this.request('PUT', `/api/v1/namespaces/${ns}/configmaps/${name}`, { verb: 'update', resource: 'configmaps', name, namespace: ns }, configMap);
+  }
+
   getWorkload(ns: string, kind: 'ReplicationController' | 'Deployment', name: string) {
     return kind === 'Deployment'
       ? this.request('GET', `/apis/apps/v1/namespaces/${ns}/deployments/${name}`, { verb: 'get', resource: 'deployments', group: 'apps', name, namespace: ns })

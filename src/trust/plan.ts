@@ -2,6 +2,7 @@
 // (DESIGN.md section 3 "Node trust"). Pure: no file system, no processes.
 // chart-templates/files/node-trust.sh (the node trust DaemonSet) writes exactly
 // these files; test/trust-script.test.mjs checks the two agree.
+import { isIP } from 'node:net';
 
 export type RuntimeKind = 'containerd' | 'docker' | 'containers';
 
@@ -34,9 +35,7 @@ export interface RegistryAddress {
   address: string;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
 const HOSTNAME = /^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\.)*[A-Za-z]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?$/;
-const IPV6 = /^[0-9A-Fa-f:.]+$/;
 
 export function formatAddress(host: string, port: number): RegistryAddress {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -45,10 +44,10 @@ export function formatAddress(host: string, port: number): RegistryAddress {
   let h = host.trim();
   if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
   if (h.includes(':')) {
-    if (!IPV6.test(h)) throw new TrustInputError(`"${host}" is not an IP address or host name.`);
+    if (isIP(h) !== 6) throw new TrustInputError(`"${host}" is not an IP address or host name.`);
     return { host: h, port, address: `[${h}]:${port}` };
   }
-  if (!IPV4.test(h) && !(HOSTNAME.test(h) && h.length <= 253)) {
+  if (isIP(h) !== 4 && !(HOSTNAME.test(h) && !/^[0-9.]+$/.test(h) && h.length <= 253)) {
     throw new TrustInputError(`"${host}" is not an IP address or host name.`);
   }
   return { host: h, port, address: `${h}:${port}` };
@@ -164,8 +163,9 @@ export function shQuote(s: string): string {
 }
 
 /**
- * A POSIX sh script doing what applying the plan does (for `--print`):
- * mkdir, then each file written to a temporary name and renamed into place.
+ * A POSIX sh script doing what applying the plan does (for `--print`): first a check of every
+ * directory (stop, writing nothing, where a ca.crt/hosts.toml without our marker is in the way),
+ * then mkdir, and each file written to a temporary name and renamed into place.
  * `root` is prefixed to every path (default none).
  */
 export function planToShell(plan: TrustPlan, root = ''): string {
@@ -176,6 +176,15 @@ export function planToShell(plan: TrustPlan, root = ''): string {
     `# Run as root, e.g.: creg-chart trust ... --print | sudo sh`,
     'set -eu',
     'umask 022',
+    '',
+    '# Stop before writing anything if a directory holds trust files creg-chart did not write.',
+    'guard() {',
+    `  if [ -L "$1" ] || { [ -e "$1" ] && [ ! -d "$1" ]; }; then echo "creg-chart trust: $1 is not a directory; remove it first" >&2; exit 1; fi`,
+    `  if { [ -e "$1/ca.crt" ] || [ -e "$1/hosts.toml" ]; } && [ "$(cat "$1/${MARKER_FILE}" 2>/dev/null)" != ${shQuote(plan.owner)} ]; then`,
+    `    echo "creg-chart trust: $1 holds a ca.crt/hosts.toml that creg-chart (${plan.owner}) did not write; move it away first" >&2; exit 1`,
+    '  fi',
+    '}',
+    ...plan.dirs.map((d) => `guard ${shQuote(r + d.addressDir)}`),
   ];
   for (const d of plan.dirs) {
     out.push('', `# ${d.kind}`, `mkdir -p ${shQuote(r + d.addressDir)}`);
@@ -191,6 +200,35 @@ export function planToShell(plan: TrustPlan, root = ''): string {
       }
       out.push(`chmod ${f.mode.toString(8).padStart(4, '0')} ${tmp}`, `mv -f ${tmp} ${shQuote(r + f.path)}`);
     }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * A POSIX sh script that deletes what creg-chart wrote for `owner` (for `--remove --print`): in each
+ * certs.d directory, every address directory (or only `address`) whose marker names `owner` loses
+ * ca.crt, hosts.toml and the marker, and goes when nothing else is left in it.
+ */
+export function removalToShell(owner: string, certsDirs: { kind: RuntimeKind; certsDir: string }[], root = '', address?: string): string {
+  checkOwner(owner);
+  const r = root.replace(/\/+$/, '');
+  const out = [
+    '#!/bin/sh',
+    `# creg-chart trust --remove: delete the trust files of ${owner}${address ? ` for ${address}` : ''}`,
+    '# Run as root, e.g.: creg-chart trust ... --remove --print | sudo sh',
+    'set -eu',
+    'remove_ours() {',
+    `  [ -d "$1" ] && [ ! -L "$1" ] && [ "$(cat "$1/${MARKER_FILE}" 2>/dev/null)" = ${shQuote(owner)} ] || return 0`,
+    `  rm -f "$1/hosts.toml" "$1/ca.crt" "$1/${MARKER_FILE}"`,
+    '  if rmdir "$1" 2>/dev/null; then echo "removed $1"; else echo "removed our files from $1 (other files kept)"; fi',
+    '}',
+  ];
+  for (const d of certsDirs) {
+    checkCertsDir(d.certsDir, `The ${d.kind} certs.d directory`);
+    const dir = shQuote(r + d.certsDir);
+    out.push('', `# ${d.kind}`);
+    if (address) out.push(`remove_ours ${dir}/${shQuote(address)}`);
+    else out.push(`for d in ${dir}/*; do remove_ours "$d"; done`);
   }
   return `${out.join('\n')}\n`;
 }

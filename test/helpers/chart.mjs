@@ -113,3 +113,13 @@ export function nasGuardOf(podSpec) {
   const c = podSpec.initContainers.find((x) => x.name === 'nas-guard');
   return { script: c.args[0], argv0: c.args[1], env: Object.fromEntries(c.env.map((e) => [e.name, e.value])) };
 }
+
+/** The node trust script, its argv0, env and the DaemonSet, from rendered manifests. */
+export function trustScriptOf(objects) {
+  const ds = objects.find((o) => o.kind === 'DaemonSet' && o.metadata.name.endsWith('-node-trust'));
+  if (!ds) throw new Error('no *-node-trust DaemonSet');
+  const c = ds.spec.template.spec.containers.find((x) => x.name === 'node-trust');
+  if (c.command.join(' ') !== 'sh -c') throw new Error('node-trust container does not run sh -c');
+  const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
+  return { script: c.args[0], argv0: c.args[1], env, daemonSet: ds };
+}

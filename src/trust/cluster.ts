@@ -1,0 +1,151 @@
+// Reads what `creg-chart trust --release` needs from a cluster, through the
+// user's kubectl (their kubeconfig, context and credentials): the registry
+// Service of the release (ClusterIP, port, and the annotation naming the CA
+// ConfigMap) and the CA certificate from that ConfigMap. Only `get services`
+// and `get configmaps` are needed: never the CA Secret or its key.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { packageRoot } from '../paths.js';
+import { type RegistryAddress, TrustInputError, chartFullname, checkCaPem, formatAddress } from './plan.js';
+
+/** Service annotation set by the chart (registry-service.yaml): the CA ConfigMap's name. */
+export const CA_CONFIGMAP_ANNOTATION = 'creg-chart/ca-configmap';
+
+export interface KubectlOptions {
+  namespace?: string;
+  kubeContext?: string;
+  kubeconfig?: string;
+}
+
+export interface ReleaseTrust {
+  namespace: string;
+  service: string;
+  configMap: string;
+  /** `<namespace>/<fullname>`: the owner the node trust DaemonSet writes in its marker. */
+  owner: string;
+  address: RegistryAddress;
+  caPem: string;
+  kubectl: string;
+  /** The kubectl command lines that were run (for --print). */
+  commands: string[];
+}
+
+/** The kubectl to use: $KUBECTL, else kubectl on PATH, else the one npm install may have unpacked. */
+export function findKubectl(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.KUBECTL) return env.KUBECTL;
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, 'kubectl'))) return join(dir, 'kubectl');
+  }
+  const bundled = join(packageRoot, 'node_modules', '.creg-chart', 'kubectl', 'kubectl');
+  if (existsSync(bundled)) return bundled;
+  throw new TrustInputError('kubectl was not found: install kubectl (https://kubernetes.io/docs/tasks/tools/), or set KUBECTL=/path/to/kubectl, or use --ca-file and --address instead of --release.');
+}
+
+const shellWord = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+const KUBECTL_TIMEOUT_MS = 60_000;
+
+function runKubectl(bin: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(bin, args, { maxBuffer: 16 * 1024 * 1024, timeout: KUBECTL_TIMEOUT_MS }, (err, stdout, stderr) => {
+      if (err && (err as { killed?: boolean }).killed) {
+        reject(new TrustInputError(`kubectl did not answer within ${KUBECTL_TIMEOUT_MS / 1000} s (${bin} ${args.join(' ')}); check that the API server of the kube context is reachable.`));
+        return;
+      }
+      if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
+        reject(new TrustInputError(`Cannot run kubectl at ${bin} (${(err as NodeJS.ErrnoException).code}); install kubectl or set KUBECTL=/path/to/kubectl.`));
+        return;
+      }
+      resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Turns kubectl's stderr into a sentence saying what to do. */
+function explainKubectlFailure(what: string, stderr: string, opts: KubectlOptions): string {
+  const msg = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' ');
+  const ns = opts.namespace ? `namespace "${opts.namespace}"` : "the context's namespace";
+  if (/forbidden/i.test(msg)) {
+    return `kubectl may not ${what} in ${ns} (Forbidden). Your user needs "get" on services and configmaps there (not on Secrets); ask the cluster admin, or get ca.crt another way and use --ca-file with --address. kubectl said: ${msg}`;
+  }
+  if (/Unauthorized|You must be logged in/i.test(msg)) {
+    return `kubectl is not logged in to the cluster (Unauthorized) trying to ${what}; refresh your credentials or pick another --kube-context. kubectl said: ${msg}`;
+  }
+  if (/context .* does not exist|no context exists/i.test(msg)) {
+    return `The kube context does not exist: check --kube-context (kubectl config get-contexts). kubectl said: ${msg}`;
+  }
+  if (/connection refused|no such host|i\/o timeout|Unable to connect/i.test(msg)) {
+    return `kubectl cannot reach the cluster to ${what}; check --kube-context/--kubeconfig and that the API server is up. kubectl said: ${msg}`;
+  }
+  return `kubectl failed to ${what}: ${msg || '(no output)'}`;
+}
+
+/**
+ * Finds the release's registry Service (labels app.kubernetes.io/instance=<release>,
+ * app.kubernetes.io/component=registry), then reads ca.crt from the ConfigMap it names.
+ */
+export async function readReleaseTrust(release: string, opts: KubectlOptions & { serviceOnly?: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<ReleaseTrust> {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(release) || release.length > 53) {
+    throw new TrustInputError(`--release must be a Helm release name (lower-case letters, digits and "-", at most 53 characters), not "${release}".`);
+  }
+  if (opts.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(opts.namespace)) {
+    throw new TrustInputError(`-n/--namespace must be a Kubernetes namespace name, not "${opts.namespace}".`);
+  }
+  const kubectl = findKubectl(env);
+  const base: string[] = [];
+  if (opts.kubeconfig) base.push('--kubeconfig', opts.kubeconfig);
+  if (opts.kubeContext) base.push('--context', opts.kubeContext);
+  const commands: string[] = [];
+  const get = async (what: string, args: string[]) => {
+    const full = [...base, 'get', ...args, '--output', 'json'];
+    commands.push(['kubectl', ...full].map(shellWord).join(' '));
+    const r = await runKubectl(kubectl, full);
+    if (r.code !== 0) return { ok: false as const, stderr: r.stderr, what };
+    try {
+      return { ok: true as const, json: JSON.parse(r.stdout) };
+    } catch {
+      throw new TrustInputError(`kubectl printed something that is not JSON when asked to ${what}; is KUBECTL (${kubectl}) really kubectl?`);
+    }
+  };
+
+  const selector = `app.kubernetes.io/instance=${release},app.kubernetes.io/component=registry`;
+  const svcs = await get('list services', ['services', '--selector', selector, ...(opts.namespace ? ['--namespace', opts.namespace] : [])]);
+  if (!svcs.ok) throw new TrustInputError(explainKubectlFailure('list services', svcs.stderr, opts));
+  const items: any[] = svcs.json?.items ?? [];
+  const where = opts.namespace ? `namespace "${opts.namespace}"` : "the kube context's namespace";
+  if (items.length === 0) {
+    throw new TrustInputError(`No registry Service of release "${release}" in ${where} (labels ${selector}). Check the release name and namespace (helm list --all-namespaces) and pass -n NAMESPACE.`);
+  }
+  if (items.length > 1) {
+    throw new TrustInputError(`Release "${release}" has ${items.length} Services labelled as its registry (${items.map((s) => s.metadata?.name).join(', ')}); expected one.`);
+  }
+  const svc = items[0];
+  const service: string = svc.metadata?.name;
+  const namespace: string = svc.metadata?.namespace ?? opts.namespace ?? 'default';
+  const ip: string | undefined = svc.spec?.clusterIP;
+  if (!ip || ip === 'None') {
+    throw new TrustInputError(`Service ${namespace}/${service} has no ClusterIP (${ip ?? 'none'}); the registry Service must be type ClusterIP.`);
+  }
+  const ports: any[] = svc.spec?.ports ?? [];
+  const port = (ports.find((p) => p.name === 'https') ?? ports[0])?.port;
+  if (typeof port !== 'number') throw new TrustInputError(`Service ${namespace}/${service} has no port.`);
+  const address = formatAddress(ip, port);
+  const configMap: string = svc.metadata?.annotations?.[CA_CONFIGMAP_ANNOTATION] || `${chartFullname(release)}-ca`;
+  const owner = `${namespace}/${configMap.replace(/-ca$/, '')}`;
+  if (opts.serviceOnly) return { namespace, service, configMap, owner, address, caPem: '', kubectl, commands };
+
+  const cm = await get(`get configmap ${configMap}`, ['configmap', configMap, '--namespace', namespace]);
+  if (!cm.ok) {
+    if (/NotFound|not found/i.test(cm.stderr)) {
+      throw new TrustInputError(
+        `ConfigMap ${namespace}/${configMap} (the registry's CA certificate) does not exist yet: the signer hook publishes it after install/upgrade. Check kubectl -n ${namespace} get jobs,pods and kubectl -n ${namespace} logs job/${configMap.replace(/-ca$/, '')}-signer, then run helm upgrade to run the hook again.`,
+      );
+    }
+    throw new TrustInputError(explainKubectlFailure(`get configmap ${configMap}`, cm.stderr, { ...opts, namespace }));
+  }
+  const caPem: string | undefined = cm.json?.data?.['ca.crt'];
+  if (!caPem) throw new TrustInputError(`ConfigMap ${namespace}/${configMap} has no key ca.crt; run helm upgrade so the signer hook publishes the CA again.`);
+  checkCaPem(caPem, `ConfigMap ${namespace}/${configMap} key ca.crt`);
+  return { namespace, service, configMap, owner, address, caPem, kubectl, commands };
+}
