@@ -12,6 +12,10 @@ export interface ValuesInput {
   set?: string[];
   /** `--set-string` arguments, applied last. */
   setString?: string[];
+  /** The chart's defaults to merge over (default: the built-in defaults, schemas/values.defaults.yaml). */
+  defaultsFile?: string;
+  /** How messages name `defaultsFile`. */
+  defaultsLabel?: string;
 }
 
 export interface ResolvedValues {
@@ -25,7 +29,7 @@ export interface ResolvedValues {
  * every file before failing.
  */
 export function resolveValues(input: ValuesInput): ResolvedValues {
-  const sources: ValuesSource[] = [loadValuesFile(defaultsPath, 'built-in defaults')];
+  const sources: ValuesSource[] = [loadValuesFile(input.defaultsFile ?? defaultsPath, input.defaultsFile ? (input.defaultsLabel ?? input.defaultsFile) : 'built-in defaults')];
   const loadProblems: string[] = [];
   for (const file of input.valuesFiles ?? []) {
     try {
