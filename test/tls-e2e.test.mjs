@@ -2,38 +2,24 @@
 // certificate, and skopeo (a Go TLS client, like containerd) pushes an OCI image to it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import { get as httpsGet } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { have, httpsGetText as httpsJson, signCertificates, startRegistry } from './helpers/registry.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = join(root, 'dist', 'signer', 'signer.js');
-const have = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const missing = ['docker-registry', 'skopeo'].filter((b) => !have(b));
 
 const work = mkdtempSync(join(tmpdir(), 'creg-e2e-'));
 let registry;
-let registryLog = '';
 let port;
+const registryLog = () => registry?.log() ?? '';
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A one-file POSIX tar archive written by hand. */
 function tarOneFile(name, content) {
@@ -100,18 +86,6 @@ function writeOciLayout(dir, tag) {
   );
 }
 
-function httpsJson(url, ca) {
-  return new Promise((resolve, reject) => {
-    const req = httpsGet(url, { ca, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
 function skopeoCopy(layoutDir, certDir, ref) {
   return spawnSync(
     'skopeo',
@@ -121,7 +95,7 @@ function skopeoCopy(layoutDir, certDir, ref) {
 }
 
 test.after(() => {
-  if (registry && registry.exitCode === null) registry.kill('SIGKILL');
+  registry?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -137,50 +111,21 @@ if (missing.length) {
   const layout = join(work, 'oci');
 
   test('bundled signer signs for 127.0.0.1 and the real registry starts with that certificate', async () => {
-    const s = spawnSync(process.execPath, [bundle, 'sign', '--ip', '127.0.0.1', '--out', certs], { encoding: 'utf8' });
-    assert.is(s.status, 0, s.stderr);
-    assert.not.match(s.stdout + s.stderr, /PRIVATE KEY/);
+    const signed = signCertificates(certs);
+    assert.not.match(signed.output, /PRIVATE KEY/);
     mkdirSync(trust);
     mkdirSync(noTrust);
-    copyFileSync(join(certs, 'ca.crt'), join(trust, 'ca.crt'));
-
-    port = await freePort();
-    const config = join(work, 'config.yml');
-    writeFileSync(
-      config,
-      [
-        'version: 0.1',
-        'log: { level: warn, accesslog: { disabled: true } }',
-        `storage: { filesystem: { rootdirectory: ${JSON.stringify(join(work, 'data'))} } }`,
-        'http:',
-        `  addr: 127.0.0.1:${port}`,
-        '  secret: creg-e2e-test-secret',
-        `  tls: { certificate: ${JSON.stringify(join(certs, 'tls.crt'))}, key: ${JSON.stringify(join(certs, 'tls.key'))} }`,
-        '',
-      ].join('\n'),
-    );
-    registry = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-    registry.stdout.on('data', (c) => (registryLog += c));
-    registry.stderr.on('data', (c) => (registryLog += c));
-    const ca = readFileSync(join(certs, 'ca.crt'));
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      try {
-        const r = await httpsJson(`https://127.0.0.1:${port}/v2/`, ca);
-        if (r.status === 200) break;
-      } catch (e) {
-        if (registry.exitCode !== null || Date.now() > deadline) {
-          assert.unreachable(`registry did not start: ${e.message}\n${registryLog}`);
-        }
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    copyFileSync(signed.ca, join(trust, 'ca.crt'));
+    registry = await startRegistry({ dir: join(work, 'registry'), tls: signed });
+    port = registry.port;
+    const r = await httpsJson(`https://127.0.0.1:${port}/v2/`, readFileSync(signed.ca));
+    assert.is(r.status, 200);
   });
 
   test('skopeo pushes an OCI image over TLS trusting only ca.crt', () => {
     writeOciLayout(layout, 'v1');
     const r = skopeoCopy(layout, trust, 'creg-test:v1');
-    assert.is(r.status, 0, `skopeo failed:\n${r.stderr}\n${registryLog}`);
+    assert.is(r.status, 0, `skopeo failed:\n${r.stderr}\n${registryLog()}`);
   });
 
   test('GET /v2/_catalog with the CA lists creg-test', async () => {
