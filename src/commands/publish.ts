@@ -44,6 +44,9 @@ async function readStdin(): Promise<string> {
 export async function handler(argv: Args): Promise<void> {
   const { UserError } = await import('../errors.js');
   const log = (line: string) => console.log(line);
+  // Take the password out of the environment before any child process starts: helm never needs it there.
+  const envPassword = process.env.CREG_REGISTRY_PASSWORD;
+  delete process.env.CREG_REGISTRY_PASSWORD;
   if (!argv.to && !argv['to-dir']) {
     throw new UserError('Say where to publish: --to oci://HOST[:PORT]/PATH (an OCI registry) or --to-dir DIR (a chart repository folder).', 2);
   }
@@ -61,11 +64,11 @@ export async function handler(argv: Args): Promise<void> {
   if (argv.url !== undefined) throw new UserError('--url applies to --to-dir (a chart repository folder), not to --to.', 2);
   let password: string | undefined;
   if (argv['password-stdin']) {
-    if (process.env.CREG_REGISTRY_PASSWORD !== undefined) throw new UserError('Both --password-stdin and CREG_REGISTRY_PASSWORD give a password: use one.', 2);
+    if (envPassword !== undefined) throw new UserError('Both --password-stdin and CREG_REGISTRY_PASSWORD give a password: use one.', 2);
     password = await readStdin();
     if (password === '') throw new UserError('--password-stdin: stdin was empty. Pipe the password in, e.g. printf %s "$PASS" | creg-chart publish ... --password-stdin.', 2);
-  } else if (process.env.CREG_REGISTRY_PASSWORD !== undefined && argv.username) {
-    password = process.env.CREG_REGISTRY_PASSWORD;
+  } else if (envPassword !== undefined && argv.username) {
+    password = envPassword;
   }
   const { publishToOci } = await import('../publish/oci.js');
   await publishToOci({
