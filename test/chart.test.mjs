@@ -11,7 +11,7 @@ import {
 
 const RELEASE = 'eyoh';
 const NS = 'registry';
-const FULL = 'eyoh-creg'; // release + chart name (stand-in build names the chart "creg")
+const FULL = 'eyoh-creg'; // release + chart name (the build names the chart "creg")
 
 const outDir = tempDir('creg-chart-chart-test-');
 let built;
@@ -22,7 +22,7 @@ try {
   buildError = e;
 }
 
-test('chart builds (stand-in for the build pipeline)', () => {
+test('chart builds (the real build pipeline)', () => {
   if (buildError) throw buildError;
   assert.ok(built.chartDir);
   const chartYaml = readFileSync(join(built.chartDir, 'Chart.yaml'), 'utf8');

@@ -1,21 +1,12 @@
-// Test helper for the chart: builds a chart directory the way `creg-chart
-// build` does, runs the real helm binaries on it, and validates what they
-// render.
-//
-// Until the build pipeline exists (src/build -> dist/build/pipeline.js),
-// buildChart below is a local stand-in with the same signature. Switching is
-// one change: replace the `buildChart` export with
-//   export { buildChart } from '../../dist/build/pipeline.js';
-// and delete localBuildChart.
+// Test helper for the chart: builds a chart directory with the real build
+// pipeline (dist/build/pipeline.js), runs the real helm binaries on it, and
+// validates what they render.
 import { spawnSync } from 'node:child_process';
-import {
-  cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync,
-} from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
-import { parse as parseYaml, parseAllDocuments, stringify as stringifyYaml } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import * as core from 'kubernetes-models/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as batch from 'kubernetes-models/batch/v1';
@@ -77,81 +68,8 @@ export function parseSet(expr) {
 
 // ---------------------------------------------------------------- build
 
-function walk(dir) {
-  const out = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(p));
-    else out.push(p);
-  }
-  return out;
-}
-
-/** Handlebars set up as docs/architecture.md "Build-time rendering" says. */
-function makeHandlebars() {
-  const hb = Handlebars.create();
-  hb.registerHelper('raw', (options) => options.fn());
-  return hb;
-}
-
-/**
- * Stand-in for dist/build/pipeline.js buildChart: same signature and result.
- * @param {{valuesFiles?: string[], set?: string[], outputDir: string, log?: (m: string) => void}} opts
- * @returns {Promise<{chartDir: string, tgzPath: string, values: object}>}
- */
-async function localBuildChart({ valuesFiles = [], set = [], outputDir, log = () => {} }) {
-  const defaultsText = readFileSync(DEFAULTS_FILE, 'utf8');
-  let values = parseYaml(defaultsText);
-  for (const f of valuesFiles) values = mergeValues(values, parseYaml(readFileSync(f, 'utf8')) ?? {});
-  for (const s of set) values = mergeValues(values, parseSet(s));
-
-  const chartDir = join(outputDir, CHART.name);
-  rmSync(chartDir, { recursive: true, force: true });
-  mkdirSync(chartDir, { recursive: true });
-  const hb = makeHandlebars();
-  const context = {
-    chart: { ...CHART, appVersion: values.registry.image.tag },
-    values,
-    registryImage: `${values.registry.image.repository}:${values.registry.image.tag}`,
-  };
-  for (const src of walk(TEMPLATES_DIR)) {
-    const rel = relative(TEMPLATES_DIR, src);
-    if (rel.endsWith('.hbs')) {
-      const dest = join(chartDir, rel.slice(0, -'.hbs'.length));
-      mkdirSync(dirname(dest), { recursive: true });
-      const tpl = hb.compile(readFileSync(src, 'utf8'), { noEscape: true, strict: true });
-      writeFileSync(dest, tpl(context));
-    } else {
-      const dest = join(chartDir, rel);
-      mkdirSync(dirname(dest), { recursive: true });
-      cpSync(src, dest); // byte for byte
-    }
-  }
-  // No overrides: keep the defaults file as is (comments included).
-  writeFileSync(
-    join(chartDir, 'values.yaml'),
-    valuesFiles.length || set.length ? stringifyYaml(values) : defaultsText,
-  );
-  cpSync(SCHEMA_FILE, join(chartDir, 'values.schema.json'));
-  mkdirSync(join(chartDir, 'files'), { recursive: true });
-  if (existsSync(SIGNER_BUNDLE)) {
-    cpSync(SIGNER_BUNDLE, join(chartDir, 'files', 'signer.js'));
-  } else {
-    // PLACEHOLDER: dist/signer/signer.js is not built yet (npm run compile).
-    // Enough for rendering tests; a real install needs the real bundle.
-    writeFileSync(
-      join(chartDir, 'files', 'signer.js'),
-      "'use strict';\n// placeholder signer bundle (tests only)\nconsole.error('placeholder signer');\nprocess.exit(1);\n",
-    );
-    log('files/signer.js: dist/signer/signer.js missing, wrote a placeholder');
-  }
-  const pkg = runHelm(HELMS[0].bin, ['package', chartDir, '--destination', outputDir]);
-  if (pkg.status !== 0) throw new Error(`helm package failed: ${pkg.stderr}`);
-  const tgzPath = join(outputDir, `${CHART.name}-${CHART.version}.tgz`);
-  return { chartDir, tgzPath, values };
-}
-
-export const buildChart = localBuildChart;
+/** The real build pipeline (validate, render, helm lint --strict, helm package). */
+export { buildChart } from '../../dist/build/pipeline.js';
 
 // ---------------------------------------------------------------- helm
 
