@@ -70,7 +70,7 @@ for (const h of HELMS) {
     assert.is(r.code, 0, r.err);
     assert.match(r.err, new RegExp(`helm template reg-b .* -f .*cluster-b\\.yaml \\(helm v${h.version.replace(/\./g, '\\.')}\\)`));
     const objs = parseManifests(r.out);
-    for (const o of objs) if (o.kind !== 'Pod') validateObject(o);
+    for (const o of objs) validateObject(o);
     const dep = find(objs, 'Deployment', 'reg-b-creg');
     assert.is(dep.spec.replicas, 2, 'from the cluster file');
     assert.is(dep.metadata.namespace, 'registry');

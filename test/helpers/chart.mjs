@@ -110,6 +110,7 @@ export function parseManifests(text) {
 }
 
 const MODELS = {
+  'v1/Pod': core.Pod,
   'v1/ReplicationController': core.ReplicationController,
   'v1/Service': core.Service,
   'v1/Secret': core.Secret,
