@@ -68,6 +68,7 @@ export async function handler(argv: Args): Promise<void> {
     password = await readStdin();
     if (password === '') throw new UserError('--password-stdin: stdin was empty. Pipe the password in, e.g. printf %s "$PASS" | creg-chart publish ... --password-stdin.', 2);
   } else if (envPassword !== undefined && argv.username) {
+    if (envPassword === '') throw new UserError('CREG_REGISTRY_PASSWORD is set but empty: put the password in it, or pipe it in with --password-stdin.', 2);
     password = envPassword;
   }
   const { publishToOci } = await import('../publish/oci.js');
