@@ -39,15 +39,10 @@ export function validateClusters(base: ValuesInput, clusterFiles: string[]): Clu
       const resolved = resolveValues({ ...base, valuesFiles: [...(base.valuesFiles ?? []), file] });
       return { file, problems: [], resolved };
     } catch (err) {
-      if (err instanceof ValidationError) return { file, problems: byLine(err.problems) };
+      if (err instanceof ValidationError) return { file, problems: err.problems };
       if (err instanceof UserError) return { file, problems: [err.message] };
       throw err;
     }
   });
 }
 
-/** Problems of one file in line order (`file:LINE: ...`); the others keep their place after them. */
-function byLine(problems: string[]): string[] {
-  const line = (p: string) => Number(/^[^\s]*?:(\d+)(?::\d+)?: /.exec(p)?.[1] ?? Infinity);
-  return problems.map((p, i) => ({ p, i })).sort((a, b) => line(a.p) - line(b.p) || a.i - b.i).map((x) => x.p);
-}
