@@ -193,6 +193,30 @@ if (!missing.length) {
   });
 }
 
+if (!missing.length) {
+  test('--insecure-skip-tls-verify reaches login, pull and push (no --ca-file needed)', () => {
+    const to = `oci://${registry.host}/charts/insecure`;
+    const r = creg(['publish', charts.v2, '--to', to, '--insecure-skip-tls-verify', '-u', USER, '--password-stdin'], { input: PASSWORD });
+    assert.is(r.code, 0, r.err);
+    assert.match(r.out, /Pushed oci:\/\/.*\/charts\/insecure\/creg:0\.2\.0/);
+  });
+
+  test('--plain-http pushes to a registry without TLS (with auth), and is a no-op the second time', async () => {
+    const plain = await startRegistry({ dir: join(work, 'registry-plain'), tls: null, htpasswd: join(work, 'htpasswd') });
+    try {
+      const to = `oci://${plain.host}/charts`;
+      let r = creg(['publish', charts.v1, '--to', to, '--plain-http', '-u', USER, '--password-stdin'], { input: PASSWORD });
+      assert.is(r.code, 0, r.err + plain.log());
+      assert.match(r.out, /Pushed oci:\/\/127\.0\.0\.1:\d+\/charts\/creg:0\.1\.0/);
+      r = creg(['publish', charts.v1, '--to', to, '--plain-http', '-u', USER, '--password-stdin'], { input: PASSWORD });
+      assert.is(r.code, 0, r.err);
+      assert.match(r.out, /same content .*nothing to do/);
+    } finally {
+      plain.stop();
+    }
+  });
+}
+
 test('bad --to and flag mixes are usage errors (exit 2) that say what to write', () => {
   let r = creg(['publish', charts.v1, '--to', 'https://registry.example.com/charts']);
   assert.is(r.code, 2);

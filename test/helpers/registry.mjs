@@ -4,6 +4,7 @@
 // tests.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -39,6 +40,17 @@ export function httpsGetText(url, ca, headers = {}, extra = {}) {
   });
 }
 
+function httpGetStatus(url) {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
 /**
  * Signs ca.crt, tls.crt, tls.key for `ip` into `dir` with the bundled
  * signer (`node dist/signer/signer.js sign`). Throws with its stderr.
@@ -61,7 +73,7 @@ export function writeHtpasswd(file, user, password) {
 
 /**
  * Starts `docker-registry serve` on 127.0.0.1 with TLS from `tls`
- * ({ cert, key, ca }) and, when `htpasswd` is given, basic auth. Resolves
+ * ({ cert, key, ca }; null: plain HTTP) and, when `htpasswd` is given, basic auth. Resolves
  * once /v2/ answers (200, or 401 with auth); `verifyOnStart: false` skips
  * checking the certificate's name then (for a certificate made not to match).
  * Returns { port, url, log(), stop() }.
@@ -80,7 +92,7 @@ export async function startRegistry({ dir, tls, htpasswd, verifyOnStart = true }
       'http:',
       `  addr: 127.0.0.1:${port}`,
       '  secret: creg-test-secret',
-      `  tls: { certificate: ${JSON.stringify(tls.cert)}, key: ${JSON.stringify(tls.key)} }`,
+      ...(tls ? [`  tls: { certificate: ${JSON.stringify(tls.cert)}, key: ${JSON.stringify(tls.key)} }`] : []),
       '',
     ].join('\n'),
   );
@@ -88,11 +100,13 @@ export async function startRegistry({ dir, tls, htpasswd, verifyOnStart = true }
   let log = '';
   child.stdout.on('data', (c) => (log += c));
   child.stderr.on('data', (c) => (log += c));
-  const ca = readFileSync(tls.ca);
+  const ca = tls ? readFileSync(tls.ca) : undefined;
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {
-      const r = await httpsGetText(`https://127.0.0.1:${port}/v2/`, ca, {}, verifyOnStart ? {} : { checkServerIdentity: () => undefined });
+      const r = tls
+        ? await httpsGetText(`https://127.0.0.1:${port}/v2/`, ca, {}, verifyOnStart ? {} : { checkServerIdentity: () => undefined })
+        : await httpGetStatus(`http://127.0.0.1:${port}/v2/`);
       if (r.status === 200 || (htpasswd && r.status === 401)) break;
     } catch (e) {
       if (child.exitCode !== null || Date.now() > deadline) {
