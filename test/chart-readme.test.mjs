@@ -101,6 +101,12 @@ for (const [name, built] of Object.entries(builds)) {
   }
 }
 
+test('the built values.yaml is written for Helm\'s YAML 1.1 reader: the string "yes" stays quoted', () => {
+  const text = readFileSync(join(builds.override.chartDir, 'values.yaml'), 'utf8');
+  assert.match(text, /^  value: "yes"$/m);
+  assert.is(builds.override.values.nodeLabel.value, 'yes');
+});
+
 test('the packaged .tgz carries README.md', () => {
   const r = runHelm(HELMS[0].bin, ['show', 'readme', builds.defaults.tgzPath]);
   assert.is(r.status, 0, r.stderr);
