@@ -201,7 +201,7 @@ if (!missing.length) {
     assert.match(r.out, /Pushed oci:\/\/.*\/charts\/insecure\/creg:0\.2\.0/);
   });
 
-  test('--plain-http pushes to a registry without TLS (with auth), and is a no-op the second time', async () => {
+  test('--plain-http pushes to a registry without TLS (with auth) with Helm 4 and Helm 3; a no-op the second time, refused with other content', async () => {
     const plain = await startRegistry({ dir: join(work, 'registry-plain'), tls: null, htpasswd: join(work, 'htpasswd') });
     try {
       const to = `oci://${plain.host}/charts`;
@@ -211,6 +211,14 @@ if (!missing.length) {
       r = creg(['publish', charts.v1, '--to', to, '--plain-http', '-u', USER, '--password-stdin'], { input: PASSWORD });
       assert.is(r.code, 0, r.err);
       assert.match(r.out, /same content .*nothing to do/);
+      // Helm 3 (its registry login has no --plain-http; creg-chart passes --insecure there).
+      const helm3 = { HELM_BIN: HELMS.find((h) => h.label === 'helm3').bin };
+      r = creg(['publish', charts.v2, '--to', to, '--plain-http', '-u', USER, '--password-stdin'], { input: PASSWORD, env: helm3 });
+      assert.is(r.code, 0, r.err);
+      assert.match(r.out, /Pushed oci:\/\/127\.0\.0\.1:\d+\/charts\/creg:0\.2\.0 .*\(helm v3\.17|helm v3\.17[\s\S]*Pushed/);
+      r = creg(['publish', charts.v1other, '--to', to, '--plain-http', '-u', USER, '--password-stdin'], { input: PASSWORD, env: helm3 });
+      assert.is(r.code, 1, r.out);
+      assert.match(r.err, /already published with different content/);
     } finally {
       plain.stop();
     }
