@@ -17,7 +17,13 @@ test.after(() => {
   for (const r of registries) r.stop();
   rmSync(work, { recursive: true, force: true });
 });
-const built = await buildChart({ outputDir: join(work, 'out') });
+let built;
+try {
+  built = await buildChart({ outputDir: join(work, 'out') });
+} catch (err) {
+  rmSync(work, { recursive: true, force: true }); // test.after never runs when this throws
+  throw err;
+}
 const testPodOf = (objs) => find(objs, 'Pod', 'eyoh-creg-test');
 
 for (const h of HELMS) {

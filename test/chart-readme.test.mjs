@@ -18,10 +18,16 @@ test.after(() => rmSync(work, { recursive: true, force: true }));
 const override = join(work, 'override.yaml');
 writeFileSync(override, 'registry:\n  image: {repository: my.mirror:5000/library/registry, tag: "2.8.2"}\nsigner:\n  image: {tag: 22-alpine}\nnodeLabel: {key: example.com/registry, value: "yes"}\n');
 
-const builds = {
-  defaults: await buildChart({ outputDir: join(work, 'defaults') }),
-  override: await buildChart({ outputDir: join(work, 'override'), valuesFiles: [override], chartVersion: '1.2.3-rc.1' }),
-};
+let builds;
+try {
+  builds = {
+    defaults: await buildChart({ outputDir: join(work, 'defaults') }),
+    override: await buildChart({ outputDir: join(work, 'override'), valuesFiles: [override], chartVersion: '1.2.3-rc.1' }),
+  };
+} catch (err) {
+  rmSync(work, { recursive: true, force: true }); // test.after never runs when this throws
+  throw err;
+}
 
 /** Every schema leaf path (no sub-properties), and every top-level key. */
 function schemaLeaves(node, path = []) {
