@@ -5,6 +5,9 @@ import { hideBin } from 'yargs/helpers';
 import * as build from './commands/build.js';
 import * as cert from './commands/cert.js';
 import * as init from './commands/init.js';
+import * as publish from './commands/publish.js';
+import * as template from './commands/template.js';
+import * as trust from './commands/trust.js';
 import * as validate from './commands/validate.js';
 import { UserError } from './errors.js';
 import { packageRoot } from './paths.js';
@@ -19,8 +22,10 @@ async function main(): Promise<void> {
     .command(validate as never)
     .command(init as never)
     .command(cert as never)
-    .command((await import('./commands/trust.js')) as never)
-    .demandCommand(1, 'Name a command: build, validate, init or cert (see --help).')
+    .command(template as never)
+    .command(publish as never)
+    .command(trust as never)
+    .demandCommand(1, 'Name a command: build, validate, template, publish, trust, init or cert (see --help).')
     .strict()
     .recommendCommands()
     .help()

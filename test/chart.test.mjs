@@ -11,7 +11,7 @@ import {
 
 const RELEASE = 'eyoh';
 const NS = 'registry';
-const FULL = 'eyoh-creg'; // release + chart name (stand-in build names the chart "creg")
+const FULL = 'eyoh-creg'; // release + chart name (the build names the chart "creg")
 
 const outDir = tempDir('creg-chart-chart-test-');
 let built;

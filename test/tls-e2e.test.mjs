@@ -43,7 +43,7 @@ if (missing.length) {
     mkdirSync(noTrust);
     copyFileSync(join(certs, 'ca.crt'), join(trust, 'ca.crt'));
     registry = await startRegistry({
-      workDir: work, certFile: join(certs, 'tls.crt'), keyFile: join(certs, 'tls.key'), caFile: join(certs, 'ca.crt'),
+      dir: join(work, 'registry'), tls: { cert: join(certs, 'tls.crt'), key: join(certs, 'tls.key'), ca: join(certs, 'ca.crt') },
     });
   });
 

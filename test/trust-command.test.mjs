@@ -306,7 +306,7 @@ if (why) {
     const certs = join(work, 'certs');
     const s = spawnSync(process.execPath, [join(ROOT, 'dist', 'signer', 'signer.js'), 'sign', '--ip', '127.0.0.1', '--out', certs], { encoding: 'utf8' });
     assert.is(s.status, 0, s.stderr);
-    registry = await startRegistry({ workDir: work, certFile: join(certs, 'tls.crt'), keyFile: join(certs, 'tls.key'), caFile: join(certs, 'ca.crt') });
+    registry = await startRegistry({ dir: join(work, 'registry'), tls: { cert: join(certs, 'tls.crt'), key: join(certs, 'tls.key'), ca: join(certs, 'ca.crt') } });
     const address = `127.0.0.1:${registry.port}`;
     const image = `${address}/creg-test/cmd:v1`;
     mkdirSync(join(work, 'push'));

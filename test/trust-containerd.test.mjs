@@ -89,7 +89,7 @@ if (why) {
     const t0 = Date.now();
     const s = spawnSync(process.execPath, [join(ROOT, 'dist', 'signer', 'signer.js'), 'sign', '--ip', '127.0.0.1', '--out', certs], { encoding: 'utf8' });
     assert.is(s.status, 0, s.stderr);
-    registry = await startRegistry({ workDir: work, certFile: join(certs, 'tls.crt'), keyFile: join(certs, 'tls.key'), caFile: join(certs, 'ca.crt') });
+    registry = await startRegistry({ dir: join(work, 'registry'), tls: { cert: join(certs, 'tls.crt'), key: join(certs, 'tls.key'), ca: join(certs, 'ca.crt') } });
     address = `127.0.0.1:${registry.port}`;
     image = `${address}/creg-test/hello:v1`;
     mkdirSync(pushTrust);

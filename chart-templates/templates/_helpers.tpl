@@ -118,3 +118,26 @@ tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end -}}
+
+{{/*
+Fails unless one of the nodes carries nodeLabel.key=nodeLabel.value:
+include "creg.preflightNodes" (dict "nodes" LIST_OF_NODE_OBJECTS "Values" .Values)
+*/}}
+{{- define "creg.preflightNodes" -}}
+{{- $key := .Values.nodeLabel.key -}}
+{{- $value := .Values.nodeLabel.value -}}
+{{- $labelled := list -}}
+{{- $names := list -}}
+{{- range .nodes -}}
+{{- $labels := default (dict) .metadata.labels -}}
+{{- $names = append $names .metadata.name -}}
+{{- if and (hasKey $labels $key) (eq (toString (index $labels $key)) (toString $value)) -}}
+{{- $labelled = append $labelled .metadata.name -}}
+{{- end -}}
+{{- end -}}
+{{- if not $labelled -}}
+{{- $shown := $names -}}
+{{- if gt (len $names) 10 -}}{{- $shown = append (slice $names 0 10) "..." -}}{{- end -}}
+{{- fail (printf "\n\npreflight: no node carries the registry node label %s=%s, so the registry and the NFS mount could never be scheduled.\nLabel the node(s) that can mount the NFS export, then run helm again:\n\n  kubectl label nodes NODE %s=%s\n\nNodes in this cluster (%d): %s\nOr set nodeLabel.key/nodeLabel.value to a label your registry nodes already have.\nTo skip this check (e.g. when you may not list nodes): --set preflight.enabled=false\n" $key $value $key $value (len $names) (join ", " $shown)) -}}
+{{- end -}}
+{{- end -}}

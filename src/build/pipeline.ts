@@ -5,8 +5,10 @@ import { stringify } from 'yaml';
 import { UserError } from '../errors.js';
 import { findHelm, type Helm } from '../helm/helm.js';
 import { chartTemplatesDir, defaultsPath, packageRoot, schemaPath, signerBundlePath } from '../paths.js';
-import { renderChartTemplates } from '../render/chart-templates.js';
+import { renderChartReadme, type SchemaNode } from '../render/chart-readme.js';
+import { chartImages, renderChartTemplates } from '../render/chart-templates.js';
 import { resolveValues, type Values, type ValuesInput } from '../values/index.js';
+import { HELM_YAML_OPTIONS } from '../values/sources.js';
 
 export interface BuildOptions extends ValuesInput {
   /** Where the chart directory and .tgz go (default `out`). */
@@ -67,7 +69,10 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
     const stagedChart = join(staging, name);
     const appVersion = String((values.registry as { image: { tag: string } }).image.tag);
     log(`Rendering chart ${name} ${version} (registry ${appVersion}) from ${displayPath(chartTemplatesDir)}`);
-    await renderChartTemplates(chartTemplatesDir, stagedChart, { chart: { name, version, appVersion } });
+    const chart = { name, version, appVersion };
+    await renderChartTemplates(chartTemplatesDir, stagedChart, { chart, images: chartImages(values), prerelease: version.includes('-') });
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as SchemaNode;
+    await writeFile(join(stagedChart, 'README.md'), renderChartReadme({ chart, schema, values }));
     await writeValuesYaml(join(stagedChart, 'values.yaml'), values, layers, opts);
     await copyFile(schemaPath, join(stagedChart, 'values.schema.json'));
     await mkdir(join(stagedChart, 'files'), { recursive: true });
@@ -124,5 +129,6 @@ async function writeValuesYaml(path: string, values: Values, layers: string[], o
     '# Every key is described in values.schema.json and README.md.',
     '',
   ].join('\n');
-  await writeFile(path, header + stringify(values, { lineWidth: 0 }));
+  // Written for Helm's YAML 1.1 reader: strings such as "yes", "on" or "0123" are quoted.
+  await writeFile(path, header + stringify(values, { ...HELM_YAML_OPTIONS, lineWidth: 0 }));
 }

@@ -13,10 +13,17 @@ export interface HelmResult {
   stderr: string;
 }
 
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Written to helm's stdin (e.g. a password for --password-stdin), which is then closed. */
+  input?: string;
+}
+
 export interface Helm {
   bin: string;
   version: string;
-  run(args: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<HelmResult>;
+  run(args: string[], opts?: RunOptions): Promise<HelmResult>;
 }
 
 /** The helm that npm install unpacked (scripts/install-helm.mjs). */
@@ -31,15 +38,17 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-export function runHelm(bin: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<HelmResult> {
+export function runHelm(bin: string, args: string[], opts: RunOptions = {}): Promise<HelmResult> {
   return new Promise((resolve, reject) => {
-    execFile(bin, args, { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile(bin, args, { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
         reject(new UserError(`cannot run helm at ${bin}: ${(err as Error).message}. Set HELM_BIN to a working helm binary.`));
         return;
       }
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
+    child.stdin?.on('error', () => {}); // helm may exit before reading it
+    child.stdin?.end(opts.input ?? '');
   });
 }
 

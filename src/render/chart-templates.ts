@@ -10,6 +10,27 @@ export interface RenderContext {
 }
 
 /**
+ * Every container image the chart runs, with the chart's default values,
+ * for the Artifact Hub `artifacthub.io/images` annotation of Chart.yaml.
+ * Kept in step with the templates by test/chart-readme.test.mjs.
+ */
+export function chartImages(values: Record<string, unknown>): { name: string; image: string }[] {
+  const ref = (path: string[]): string | undefined => {
+    let cur: unknown = values;
+    for (const p of path) cur = (cur as Record<string, unknown> | undefined)?.[p];
+    const img = cur as { repository?: string; tag?: string } | undefined;
+    return img?.repository && img.tag ? `${img.repository}:${img.tag}` : undefined;
+  };
+  const images = [
+    { name: 'registry', image: ref(['registry', 'image']) },
+    { name: 'signer', image: ref(['signer', 'image']) },
+    { name: 'nas-mount', image: ref(['nas', 'mounter', 'image']) },
+    { name: 'node-trust', image: ref(['nodeTrust', 'image']) },
+  ];
+  return images.filter((i): i is { name: string; image: string } => i.image !== undefined);
+}
+
+/**
  * A Handlebars instance for chart-templates/. Handlebars and Helm both use
  * `{{ }}`; the convention is that only `.hbs` files meet Handlebars, and a
  * `.hbs` file that needs literal Go-template text wraps it in

@@ -12,6 +12,10 @@ export interface ValuesInput {
   set?: string[];
   /** `--set-string` arguments, applied last. */
   setString?: string[];
+  /** The chart's defaults to merge over (default: the built-in defaults, schemas/values.defaults.yaml). */
+  defaultsFile?: string;
+  /** How messages name `defaultsFile`. */
+  defaultsLabel?: string;
 }
 
 export interface ResolvedValues {
@@ -25,7 +29,7 @@ export interface ResolvedValues {
  * every file before failing.
  */
 export function resolveValues(input: ValuesInput): ResolvedValues {
-  const sources: ValuesSource[] = [loadValuesFile(defaultsPath, 'built-in defaults')];
+  const sources: ValuesSource[] = [loadValuesFile(input.defaultsFile ?? defaultsPath, input.defaultsFile ? (input.defaultsLabel ?? input.defaultsFile) : 'built-in defaults')];
   const loadProblems: string[] = [];
   for (const file of input.valuesFiles ?? []) {
     try {
@@ -40,8 +44,23 @@ export function resolveValues(input: ValuesInput): ResolvedValues {
   if (loadProblems.length > 0) throw new ValidationError(loadProblems, 'Cannot read the values:');
   const values = mergeValues(sources);
   const problems = validateValues(values, sources);
-  if (problems.length > 0) throw new ValidationError(problems);
+  if (problems.length > 0) throw new ValidationError(inLayerOrder(problems, sources));
   return { values, sources };
+}
+
+/** Problems sorted by the layer that gave the bad value (defaults, files, --set), then by line. */
+function inLayerOrder(problems: string[], sources: ValuesSource[]): string[] {
+  const key = (p: string): [number, number] => {
+    for (let i = sources.length - 1; i >= 0; i--) {
+      const label = sources[i].label;
+      if (p.startsWith(`${label}:`)) return [i, Number(/^:(\d+)/.exec(p.slice(label.length))?.[1] ?? 0)];
+    }
+    return [sources.length, 0];
+  };
+  return problems
+    .map((p, i) => ({ p, i, k: key(p) }))
+    .sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.i - b.i)
+    .map((x) => x.p);
 }
 
 export { loadValuesFile, mergeValues, parseSetArgument, validateValues };

@@ -1,15 +1,18 @@
 import { UserError } from '../errors.js';
-import { isPlainObject, type ValuePath, type Values, type ValuesSource } from './sources.js';
+import { setPathInPlace } from './merge.js';
+import type { ValuePath, Values, ValuesSource } from './sources.js';
 
 /**
  * Parses one `--set` argument with Helm's syntax: `a.b=c,d[0]=e,f={x,y}`,
  * `\` escapes `,` `.` `=` `[` `{`; `true`/`false` become booleans, `null`
  * removes the key, whole numbers become integers (`--set-string` keeps all
- * as strings). Each argument becomes one layer so errors can name it.
+ * as strings). Each argument becomes one layer so errors can name it; its
+ * `assignments` are applied in order into the merged values, as Helm does.
  */
 export function parseSetArgument(arg: string, flag: '--set' | '--set-string' = '--set'): ValuesSource {
   const label = `${flag} ${arg}`;
   const values: Values = {};
+  const assignments: { path: ValuePath; value: unknown }[] = [];
   for (const assignment of splitUnescaped(arg, ',', true)) {
     const eq = indexOfUnescaped(assignment, '=');
     if (eq <= 0) {
@@ -20,9 +23,10 @@ export function parseSetArgument(arg: string, flag: '--set' | '--set-string' = '
     const value = raw.startsWith('{') && raw.endsWith('}')
       ? splitUnescaped(raw.slice(1, -1), ',', false).map((v) => typed(unescape(v), flag))
       : typed(unescape(raw), flag);
-    setPath(values, path, value, label);
+    setPathInPlace(values, path, structuredClone(value), label);
+    assignments.push({ path, value });
   }
-  return { label, values };
+  return { label, values, assignments };
 }
 
 function typed(v: string, flag: string): unknown {
@@ -47,26 +51,6 @@ function parseKeyPath(key: string, label: string): ValuePath {
   }
   if (path.length === 0) throw new UserError(`${label}: the key is empty.`, 2);
   return path;
-}
-
-function setPath(root: Values, path: ValuePath, value: unknown, label: string): void {
-  let cur: unknown = root;
-  for (let i = 0; i < path.length - 1; i++) {
-    const key = path[i];
-    const nextIsIndex = typeof path[i + 1] === 'number';
-    const container = cur as Record<string | number, unknown>;
-    if (container[key] === undefined || container[key] === null) container[key] = nextIsIndex ? [] : {};
-    const next = container[key];
-    if (nextIsIndex ? !Array.isArray(next) : !isPlainObject(next)) {
-      throw new UserError(`${label}: "${path.slice(0, i + 1).join('.')}" is set twice, once as a value and once as a ${nextIsIndex ? 'list' : 'map'}.`, 2);
-    }
-    cur = next;
-  }
-  const last = path[path.length - 1];
-  if (Array.isArray(cur) && typeof last === 'number') {
-    while (cur.length < last) cur.push(null);
-  }
-  (cur as Record<string | number, unknown>)[last] = value;
 }
 
 function indexOfUnescaped(s: string, ch: string): number {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, isMap, isNode, parseDocument } from 'yaml';
+import { LineCounter, isMap, isNode, parseDocument, type ParseOptions, type DocumentOptions, type SchemaOptions } from 'yaml';
 import { UserError } from '../errors.js';
 
 export type ValuePath = (string | number)[];
@@ -10,6 +10,8 @@ export interface ValuesSource {
   /** How messages name this layer: a file path or `--set a.b=c`. */
   label: string;
   values: Values;
+  /** `--set` layers: the assignments in order, written into the merged values in place. */
+  assignments?: { path: ValuePath; value: unknown }[];
   /** 1-based line of the node at `path`, where the layer is a file. */
   lineOf?: (path: ValuePath) => number | undefined;
 }
@@ -17,6 +19,28 @@ export interface ValuesSource {
 export function isPlainObject(v: unknown): v is Values {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * YAML as Helm reads values files (sigs.k8s.io/yaml over go-yaml v2, i.e.
+ * YAML 1.1): `yes`/`no`/`on`/`off`/`y`/`n` are booleans, `0123` is octal,
+ * `0x1F` hex, `0b101` binary, `0o17` octal, `1_000` an integer; but unlike
+ * the YAML 1.1 spec, `1:20` (sexagesimal) and `2001-12-14` (timestamp) stay
+ * strings. Checked against Helm 3.17 and 4.1 in test/merge-helm.test.mjs.
+ */
+export const HELM_YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+  version: '1.1',
+  customTags: (tags) => [
+    ...tags.filter((t) => !(typeof t === 'object' && (t.format === 'TIME' || t.tag === 'tag:yaml.org,2002:timestamp'))),
+    {
+      identify: (v: unknown) => typeof v === 'number',
+      default: true,
+      tag: 'tag:yaml.org,2002:int',
+      format: 'OCT',
+      test: /^[-+]?0o[0-7_]+$/,
+      resolve: (str: string) => (str.startsWith('-') ? -1 : 1) * parseInt(str.replace(/^[-+]?0o/, '').replace(/_/g, ''), 8),
+    },
+  ],
+};
 
 /**
  * Reads a values file. Empty files, YAML syntax errors, duplicate keys and a
@@ -35,7 +59,7 @@ export function loadValuesFile(path: string, label = path): ValuesSource {
     throw new UserError(`${label}: the values file is empty. Put at least one key in it (run \`creg-chart init\` for a commented starter file) or leave out this -f.`);
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  const doc = parseDocument(text, { ...HELM_YAML_OPTIONS, lineCounter, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const pos = e.linePos?.[0];

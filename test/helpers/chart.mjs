@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import * as core from 'kubernetes-models/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as batch from 'kubernetes-models/batch/v1';
@@ -72,6 +72,7 @@ export function parseManifests(text) {
 }
 
 const MODELS = {
+  'v1/Pod': core.Pod,
   'v1/ReplicationController': core.ReplicationController,
   'v1/Service': core.Service,
   'v1/Secret': core.Secret,
