@@ -12,6 +12,10 @@ import * as batch from 'kubernetes-models/batch/v1';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const TEMPLATES_DIR = join(ROOT, 'chart-templates');
+export const DEFAULTS_FILE = join(ROOT, 'schemas', 'values.defaults.yaml');
+export const SCHEMA_FILE = join(ROOT, 'schemas', 'values.schema.json');
+export const SIGNER_BUNDLE = join(ROOT, 'dist', 'signer', 'signer.js');
 
 /** The real helm binaries unpacked by scripts/install-helm.mjs. */
 export const HELMS = [
