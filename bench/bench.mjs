@@ -15,9 +15,9 @@ const runs = Number(process.env.BENCH_RUNS ?? 9);
 const helm = await findHelm();
 const work = mkdtempSync(join(tmpdir(), 'creg-bench-'));
 
-function timed(cmd, args) {
+function timed(cmd, args, env = process.env) {
   const t0 = process.hrtime.bigint();
-  const res = spawnSync(cmd, args, { cwd: root, encoding: 'utf8' });
+  const res = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${res.stdout}${res.stderr}`);
   return ms;
@@ -33,11 +33,26 @@ try {
   const helmOnly = [];
   const help = [];
   const helmHelp = [];
+  const nodeBare = [];
+  // NODE_EXTRA_CA_CERTS makes every Node.js process parse that bundle at start
+  // (set on some machines, this one included): measured both ways.
+  const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+  const noExtraCa = { ...process.env };
+  delete noExtraCa.NODE_EXTRA_CA_CERTS;
+  const buildNoCa = [];
+  const helpNoCa = [];
+  const nodeBareNoCa = [];
   for (let i = 0; i < runs; i++) {
+    nodeBare.push(timed(process.execPath, ['-e', '0']));
     build.push(timed(process.execPath, [cli, 'build', '--output-dir', outDir]));
     helmOnly.push(timed(helm.bin, ['lint', '--strict', chartDir]) + timed(helm.bin, ['package', chartDir, '--destination', join(work, 'pkg')]));
     help.push(timed(process.execPath, [cli, '--help']));
     helmHelp.push(timed(helm.bin, ['--help']));
+    if (extraCa) {
+      buildNoCa.push(timed(process.execPath, [cli, 'build', '--output-dir', outDir], noExtraCa));
+      helpNoCa.push(timed(process.execPath, [cli, '--help'], noExtraCa));
+      nodeBareNoCa.push(timed(process.execPath, ['-e', '0'], noExtraCa));
+    }
   }
   const ratio = median(build) / median(helmOnly);
   const helpMs = median(help);
@@ -47,6 +62,15 @@ try {
   console.log(`  helm lint --strict + package   ${fmt(median(helmOnly))}`);
   console.log(`  build ratio                    ${ratio.toFixed(2)}   (target <= 1.5: ${verdict(ratio <= 1.5)})`);
   console.log(`  creg-chart --help              ${fmt(helpMs)}   (target <= 150 ms: ${verdict(helpMs <= 150)}; helm --help: ${fmt(median(helmHelp))})`);
+  console.log(`  node -e 0 (Node.js start alone) ${fmt(median(nodeBare))}`);
+  if (extraCa) {
+    const r2 = median(buildNoCa) / median(helmOnly);
+    const h2 = median(helpNoCa);
+    console.log(`without NODE_EXTRA_CA_CERTS=${extraCa} (set here; every Node.js start parses it):`);
+    console.log(`  creg-chart build               ${fmt(median(buildNoCa))}   build ratio ${r2.toFixed(2)}   (target <= 1.5: ${verdict(r2 <= 1.5)})`);
+    console.log(`  creg-chart --help              ${fmt(h2)}   (target <= 150 ms: ${verdict(h2 <= 150)})`);
+    console.log(`  node -e 0                      ${fmt(median(nodeBareNoCa))}`);
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

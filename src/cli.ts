@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     .help()
     .alias('help', 'h')
     .version((JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version)
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(null)
     .fail((msg, err) => {
       if (err) throw err;
       console.error(`Error: ${msg}\nRun \`creg-chart --help\` for usage.`);
