@@ -133,8 +133,10 @@ the chart's defaults; do not edit it by hand.
 - Kubernetes >= 1.24 and Helm >= 3.8 (Helm 3 and Helm 4 both work).
 - An NFS export reachable from the registry nodes (defaults: \`${v.nas.server}:${v.nas.path}\`),
   and the NFS client (\`mount.nfs\`: nfs-common / nfs-utils) on those nodes.
-- The export must hold a folder \`registry\` (it becomes \`${v.nas.mountPath}/registry\` on the
-  nodes): the registry refuses to start elsewhere so images never land on a node's local disk.
+- Images go to \`registry/\` on the export (\`${v.nas.mountPath}/registry\` on the nodes), which the
+  mount DaemonSet creates once the export is mounted: a registry pod does not start on a node
+  without it, so images never land on a node's local disk. The export must be writable by root
+  (no \`root_squash\` onto a user that cannot write there).
 - At least one node labelled \`${label}\`:
 
       kubectl label nodes NODE ${label}
