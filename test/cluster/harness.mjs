@@ -64,9 +64,13 @@ export function requireBinaries(dir = binDir()) {
   return dir;
 }
 
-/** The kubectl to use: $KUBECTL or kubectl on PATH. */
+/** kubectl unpacked by scripts/install-helm.mjs (npm postinstall) from the Helm 4 layer. */
+export const BUNDLED_KUBECTL = join(repoRoot, 'node_modules', '.creg-chart', 'kubectl', 'kubectl');
+
+/** The kubectl to use: $KUBECTL, else the bundled one, else kubectl on PATH. */
 export function kubectlPath() {
-  return process.env.KUBECTL || 'kubectl';
+  if (process.env.KUBECTL) return process.env.KUBECTL;
+  return existsSync(BUNDLED_KUBECTL) ? BUNDLED_KUBECTL : 'kubectl';
 }
 
 async function freePort() {
