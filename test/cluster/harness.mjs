@@ -494,6 +494,30 @@ export async function startCluster(opts = {}) {
   };
 }
 
+/**
+ * Decides whether a cluster test file runs. Without the binaries it registers
+ * either a failing test (CI set: CI must have built them) or a visible skip
+ * naming the build command, runs uvu, and returns false; with them, true.
+ *   if (clusterTestsEnabled(test, 'test/cluster/x.test.mjs')) { ...tests...; test.run(); }
+ */
+export function clusterTestsEnabled(test, fileLabel) {
+  const missing = missingBinaries();
+  if (missing.length === 0) return true;
+  const msg = `Control plane binaries not found in ${binDir()} (missing: ${missing.join(', ')}); `
+    + `build them with: ${BUILD_COMMAND}`;
+  if (process.env.CI) {
+    // Never skip silently in CI: the build step must have run.
+    test(`control plane binaries are present (${fileLabel})`, () => {
+      requireBinaries();
+    });
+  } else {
+    console.warn(`\nSKIP ${fileLabel}: ${msg}\n`);
+    test.skip(`${fileLabel} (skipped: ${msg})`, () => {});
+  }
+  test.run();
+  return false;
+}
+
 /** True when the control plane binaries are present (for skip decisions). */
 export function clusterAvailable() {
   return missingBinaries().length === 0 && existsSync(binDir());

@@ -3,25 +3,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  BUILD_COMMAND, binDir, kubeRequest, missingBinaries, pinnedVersions, requireBinaries, startCluster,
+  clusterTestsEnabled, kubeRequest, pinnedVersions, startCluster,
 } from './harness.mjs';
 
-const missing = missingBinaries();
-
-if (missing.length > 0) {
-  const msg = `Control plane binaries not found in ${binDir()} (missing: ${missing.join(', ')}); `
-    + `build them with: ${BUILD_COMMAND}`;
-  if (process.env.CI) {
-    // Never skip silently in CI: the build step must have run.
-    test('control plane binaries are present', () => {
-      requireBinaries();
-    });
-  } else {
-    console.warn(`\nSKIP test/cluster/smoke.test.mjs: ${msg}\n`);
-    test.skip(`cluster smoke test (skipped: ${msg})`, () => {});
-  }
-  test.run();
-} else {
+if (clusterTestsEnabled(test, 'test/cluster/smoke.test.mjs')) {
   let cluster;
 
   test.before(async () => {
