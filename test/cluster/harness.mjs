@@ -251,7 +251,8 @@ export async function startCluster(opts = {}) {
   const start = (name, args) => {
     const logFile = join(logDir, `${name}.log`);
     const fd = openSync(logFile, 'a');
-    const child = spawn(join(bin, name), args, { stdio: ['ignore', fd, fd], cwd: dir });
+    // HOME: kwok reads ~/.kwok/kwok.yaml; a developer's own must not apply.
+    const child = spawn(join(bin, name), args, { stdio: ['ignore', fd, fd], cwd: dir, env: { ...process.env, HOME: dir } });
     closeSync(fd);
     const entry = {
       name, child, logFile, exited: null,
@@ -421,6 +422,11 @@ export async function startCluster(opts = {}) {
     `--kubeconfig=${tokenKubeconfig}`,
     '--manage-all-nodes=false',
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+    // Renew a Lease per node every 10 s like a kubelet. Without it kwok only
+    // patches node status every ~55 s, past the node lifecycle controller's
+    // 50 s grace period: nodes turn NotReady and their pods' Ready condition
+    // False (found by the lifecycle tests: the signer then waits forever).
+    '--node-lease-duration-seconds=40',
     // Fake addresses written into node/pod status only; no traffic goes there.
     '--node-ip=127.0.0.1',
     `--cidr=${opts.podCidr || '10.244.0.1/16'}`,

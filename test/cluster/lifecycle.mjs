@@ -290,7 +290,10 @@ export function defineLifecycleTests(test, helmKey) {
   const t0 = Date.now();
 
   const signerOk = (r) => {
-    assert.is(r.code, 0, `signer exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
+    if (r.code !== 0) {
+      const pods = ctx.cluster.kubectl(['get', 'pods', '-A', '-o', 'wide', '--show-labels']);
+      assert.unreachable(`signer exited ${r.code}:\n${r.stderr}\n${r.stdout}\npods now:\n${pods.stdout}${pods.stderr}`);
+    }
   };
   const hasImmutableError = (r) => /immutable/i.test(`${r.stdout}${r.stderr}`);
 
@@ -474,7 +477,9 @@ export function defineLifecycleTests(test, helmKey) {
       'ServiceAccount/default', // the namespace's own
     ]);
     assert.is((await ctx.secret(NS, `${FULL}-ca`)).data['ca.crt'], state.ca.data['ca.crt']);
-    assert.match(ctx.helmOk(['list', '-n', NS, '-a', '-q']).stdout.trim(), /^$/);
+    const history = ctx.helmRun(['history', REL, '-n', NS]);
+    assert.is.not(history.status, 0, 'no release record left');
+    assert.match(history.stderr, /not found/);
   });
 
   test(`${label}: a re-install reuses the kept CA; the certificate follows the new ClusterIP`, async () => {
