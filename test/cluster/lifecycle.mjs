@@ -96,9 +96,9 @@ export function lifecycleContext(helmKey) {
   };
 
   /** Runs helm against the test cluster; never throws. */
-  ctx.helmRun = (args, { timeoutMs = 300000 } = {}) => {
+  ctx.helmRun = (args, { timeoutMs = 300000, bin = helmInfo.bin } = {}) => {
     const t0 = Date.now();
-    const r = spawnSync(helmInfo.bin, args, {
+    const r = spawnSync(bin, args, {
       encoding: 'utf8',
       timeout: timeoutMs,
       maxBuffer: 64 * 1024 * 1024,
@@ -112,7 +112,7 @@ export function lifecycleContext(helmKey) {
       },
     });
     const ms = Date.now() - t0;
-    ctx.timings.push([`helm ${args.slice(0, 2).join(' ')}`, ms]);
+    ctx.timings.push([`${bin === helmInfo.bin ? '' : 'other '}helm ${args.slice(0, 2).join(' ')}`, ms]);
     return { status: r.status, stdout: r.stdout || '', stderr: r.stderr || (r.error ? String(r.error) : ''), ms };
   };
 
@@ -519,5 +519,58 @@ export function defineLifecycleTests(test, helmKey) {
     signerOk(s2);
     assert.match(s2.stdout, /keeping the certificate/);
     await ctx.readyPods(ns, sel, 2);
+    // Changing a fixed ClusterIP is refused by the API server (a Service's
+    // ClusterIP cannot change); the Service and certificate stay as they were.
+    const moved = ctx.helmRun(['upgrade', rel, ctx.chart.tgz, '-n', ns, ...waitAlt, '--timeout', '1m',
+      '--set', 'service.clusterIP=10.96.77.78', '--set', 'registry.replicas=2']);
+    assert.is.not(moved.status, 0, 'changing service.clusterIP fails');
+    console.log(`[${label}] upgrade changing service.clusterIP: ${moved.stderr.trim().split('\n').pop()}`);
+    assert.match(moved.stderr, /registry-svc/);
+    assert.is((await ctx.service(ns, SVC)).spec.clusterIP, fixedIp);
   });
+  test(`${label}: registry.kind=Deployment: the signer recycles once after install; upgrades roll the pods without it`, async () => {
+    const ns = 'creg-deploy';
+    const rel = 'dep';
+    const sel = `app.kubernetes.io/instance=${rel},app.kubernetes.io/component=registry`;
+    const set = ['--set', 'registry.kind=Deployment', '--set', 'registry.replicas=2'];
+    ctx.helmOk(['install', rel, ctx.chart.tgz, '-n', ns, '--create-namespace', ...wait, '--timeout', '3m', ...set]);
+    assert.is(await ctx.rc(ns, 'dep-creg'), null, 'no ReplicationController');
+    assert.ok(await ctx.get(`/apis/apps/v1/namespaces/${ns}/deployments/dep-creg`), 'Deployment exists');
+    const installed = await ctx.readyPods(ns, sel, 2);
+    const s = await ctx.runSigner(ns, rel, 'post-install');
+    signerOk(s);
+    assert.is(s.restarts, 2, s.stdout);
+    const signed = await ctx.readyPods(ns, sel, 2);
+    assert.ok(signed.every((p) => !installed.some((q) => q.uid === p.uid)), 'both pods replaced');
+    const ip = (await ctx.service(ns, SVC)).spec.clusterIP;
+    assert.equal(sansOf(b64d((await ctx.secret(ns, 'dep-creg-tls')).data['tls.crt'])).ips, [ip]);
+    const r = ctx.helmRun(['upgrade', rel, ctx.chart.tgz, '-n', ns, ...wait, '--timeout', '3m', ...set, '--set', 'registry.port=5443']);
+    assert.not.ok(hasImmutableError(r), r.stderr + r.stdout);
+    assert.is(r.status, 0, r.stderr + r.stdout);
+    await ctx.readyPods(ns, sel, 2, (p) => p.port === 5443); // rolled by the Deployment controller
+    const s2 = await ctx.runSigner(ns, rel, 'post-upgrade');
+    signerOk(s2);
+    assert.is(s2.restarts, 0, s2.stdout);
+    assert.match(s2.stdout, /no registry pod needs a restart/);
+  });
+
+  if (helmKey === 'helm4') {
+    test('Helm 3.17 install, then Helm 4.1 upgrade and rollback of the same release (an operator switching Helm versions)', async () => {
+      const ns = 'creg-migrate';
+      const rel = 'mig';
+      const sel = `app.kubernetes.io/instance=${rel},app.kubernetes.io/component=registry`;
+      ctx.helmOk(['install', rel, ctx.chart.tgz, '-n', ns, '--create-namespace', '--wait', '--timeout', '3m'], { bin: HELMS.helm3.bin });
+      signerOk(await ctx.runSigner(ns, rel, 'post-install'));
+      const http = (await ctx.secret(ns, 'mig-creg-http-secret')).data.REGISTRY_HTTP_SECRET;
+      const r = ctx.helmRun(['upgrade', rel, ctx.chart.tgz, '-n', ns, ...wait, '--timeout', '3m', '--set', 'registry.replicas=2']);
+      assert.not.ok(/immutable|conflict/i.test(r.stderr + r.stdout), r.stderr + r.stdout);
+      assert.is(r.status, 0, r.stderr + r.stdout);
+      assert.is((await ctx.rc(ns, 'mig-creg')).spec.replicas, 2);
+      assert.is((await ctx.secret(ns, 'mig-creg-http-secret')).data.REGISTRY_HTTP_SECRET, http);
+      signerOk(await ctx.runSigner(ns, rel, 'post-upgrade'));
+      await ctx.readyPods(ns, sel, 2);
+      ctx.helmOk(['rollback', rel, '1', '-n', ns, ...wait, '--timeout', '3m']);
+      assert.is((await ctx.rc(ns, 'mig-creg')).spec.replicas, 1);
+    });
+  }
 }
