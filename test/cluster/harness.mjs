@@ -511,8 +511,8 @@ export function clusterTestsEnabled(test, fileLabel) {
   if (missing.length === 0) return true;
   const msg = `Control plane binaries not found in ${binDir()} (missing: ${missing.join(', ')}); `
     + `build them with: ${BUILD_COMMAND}`;
-  if (process.env.CI) {
-    // Never skip silently in CI: the build step must have run.
+  if (process.env.CI && !/^(false|0)$/i.test(process.env.CI)) {
+    // Never skip in CI: .ci/run builds the control plane before the tests.
     test(`control plane binaries are present (${fileLabel})`, () => {
       requireBinaries();
     });

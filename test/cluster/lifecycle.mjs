@@ -81,8 +81,14 @@ export function lifecycleContext(helmKey) {
     const t0 = Date.now();
     work = mkdtempSync(join(tmpdir(), `creg-lifecycle-${helmKey}-`));
     ctx.work = work;
-    ctx.chart = buildChartWithCli(join(work, 'out'));
-    ctx.cluster = await startCluster({ nodes: NODES });
+    try {
+      ctx.chart = buildChartWithCli(join(work, 'out'));
+      ctx.cluster = await startCluster({ nodes: NODES });
+    } catch (e) {
+      // uvu skips after-hooks when a before-hook throws: clean up here.
+      await ctx.stop();
+      throw e;
+    }
     ctx.timings.push(['cluster start', ctx.cluster.startupMs]);
     ctx.timings.push(['chart build + cluster start', Date.now() - t0]);
   };
@@ -297,9 +303,22 @@ export function defineLifecycleTests(test, helmKey) {
   };
   const hasImmutableError = (r) => /immutable/i.test(`${r.stdout}${r.stderr}`);
 
+  // uvu swallows a before-hook's error (its runner returns from `finally`):
+  // keep it and fail every test with it instead.
+  let startError;
   test.before(async () => {
-    await ctx.start();
+    try {
+      await ctx.start();
+    } catch (e) {
+      startError = e;
+      console.error(`[${label}] could not start: ${e.stack || e}`);
+      return;
+    }
     console.log(`\n[${label}] chart built by creg-chart build; cluster up in ${secs(ctx.cluster.startupMs)} at ${ctx.cluster.apiUrl}`);
+  });
+
+  test.before.each(() => {
+    if (startError) throw new Error(`the control plane or the chart build failed before the tests: ${startError.message.split("\n")[0]} (details above)`);
   });
 
   test.after(async () => {

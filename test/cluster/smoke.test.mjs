@@ -9,9 +9,21 @@ import {
 if (clusterTestsEnabled(test, 'test/cluster/smoke.test.mjs')) {
   let cluster;
 
+  // uvu swallows a before-hook's error: keep it and fail every test with it.
+  let startError;
   test.before(async () => {
-    cluster = await startCluster();
+    try {
+      cluster = await startCluster();
+    } catch (e) {
+      startError = e;
+      console.error(`control plane did not start: ${e.stack || e}`);
+      return;
+    }
     console.log(`\ncluster up in ${(cluster.startupMs / 1000).toFixed(1)} s at ${cluster.apiUrl}`);
+  });
+
+  test.before.each(() => {
+    if (startError) throw new Error(`the control plane did not start: ${startError.message.split("\n")[0]} (details above)`);
   });
 
   test.after(async () => {
