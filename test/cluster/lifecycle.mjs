@@ -210,7 +210,7 @@ export function lifecycleContext(helmKey) {
    * resolved), and a token of its ServiceAccount (or `serviceAccount`).
    * Resolves { code, stdout, stderr, restarts, job, program }.
    */
-  ctx.runSigner = async (ns, release, event, { serviceAccount } = {}) => {
+  ctx.runSigner = async (ns, release, event, { serviceAccount, extraEnv = {} } = {}) => {
     const job = ctx.hookJob(ns, release, event);
     const spec = job.spec.template.spec;
     assert.is(spec.containers.length, 1, 'the hook Job has one container');
@@ -252,6 +252,7 @@ export function lifecycleContext(helmKey) {
         env: {
           PATH: process.env.PATH,
           ...env,
+          ...extraEnv,
           KUBE_API_URL: ctx.cluster.apiUrl,
           KUBE_TOKEN_FILE: tokenFile,
           KUBE_CA_FILE: ctx.cluster.caFile,
@@ -390,9 +391,12 @@ export function defineLifecycleTests(test, helmKey) {
     state.signedPods = pods;
   });
 
-  test(`${label}: a second signer run changes nothing (same CA, same certificate, no restarts)`, async () => {
-    const r = await ctx.runSigner(NS, REL, 'post-install');
+  test(`${label}: a second signer run changes nothing (same CA, same certificate, no restarts), even with a stale service env hint`, async () => {
+    // A kubelet's service env cache can lag (kubernetes#127463): the hint is
+    // only logged; the API's ClusterIP wins.
+    const r = await ctx.runSigner(NS, REL, 'post-install', { extraEnv: { REGISTRY_SVC_SERVICE_HOST: '10.96.9.9' } });
     signerOk(r);
+    assert.match(r.stdout, /REGISTRY_SVC_SERVICE_HOST=10\.96\.9\.9 differs from the API's ClusterIP/);
     assert.match(r.stdout, /keeping the certificate/);
     assert.match(r.stdout, /no registry pod needs a restart/);
     assert.is(r.restarts, 0);
