@@ -319,7 +319,7 @@ export function defineLifecycleTests(test, helmKey) {
   });
 
   test.before.each(() => {
-    if (startError) throw new Error(`the control plane or the chart build failed before the tests: ${startError.message.split("\n")[0]} (details above)`);
+    if (startError) throw new Error(`the control plane or the chart build failed before the tests: ${startError.message.split('\n')[0]} (details above)`);
   });
 
   test.after(async () => {

@@ -23,7 +23,7 @@ if (clusterTestsEnabled(test, 'test/cluster/smoke.test.mjs')) {
   });
 
   test.before.each(() => {
-    if (startError) throw new Error(`the control plane did not start: ${startError.message.split("\n")[0]} (details above)`);
+    if (startError) throw new Error(`the control plane did not start: ${startError.message.split('\n')[0]} (details above)`);
   });
 
   test.after(async () => {
