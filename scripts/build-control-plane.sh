@@ -48,6 +48,15 @@ mkdir -p "$out"
 # never try to download another toolchain. -p 2 keeps memory and load sane
 # on a 2-core machine.
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=readonly
+# Modules come from the Go module proxy only: drop go's fallback to cloning
+# from version control ("direct"); go.sum pins every module's hash.
+proxy=$(go env GOPROXY)
+proxy=${proxy%,direct}; proxy=${proxy%|direct}
+case "$proxy" in
+  ''|direct|off) echo "GOPROXY is '$(go env GOPROXY)'; set it to a Go module proxy (e.g. https://proxy.golang.org)" >&2; exit 1 ;;
+esac
+export GOPROXY="$proxy"
+log "module proxy: $GOPROXY"
 common=(-trimpath -p 2)
 vpkg=k8s.io/component-base/version
 minor=${K8S_VERSION#v*.}; minor=${minor%%.*}

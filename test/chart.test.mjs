@@ -183,7 +183,7 @@ for (const h of HELMS) {
   test(`${V} defaults: signer hook Job`, () => {
     const job = find(render(h), 'Job', `${FULL}-signer`);
     const a = job.metadata.annotations;
-    assert.is(a['helm.sh/hook'], 'post-install,post-upgrade');
+    assert.is(a['helm.sh/hook'], 'post-install,post-upgrade,post-rollback');
     assert.is(a['helm.sh/hook-delete-policy'], 'before-hook-creation,hook-succeeded');
     assert.ok(a['helm.sh/hook-weight'] !== undefined);
     assert.is(job.spec.ttlSecondsAfterFinished, undefined, 'no ttlSecondsAfterFinished on a hook Job');

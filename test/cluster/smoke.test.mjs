@@ -3,30 +3,27 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  BUILD_COMMAND, binDir, kubeRequest, missingBinaries, pinnedVersions, requireBinaries, startCluster,
+  clusterTestsEnabled, kubeRequest, pinnedVersions, startCluster,
 } from './harness.mjs';
 
-const missing = missingBinaries();
-
-if (missing.length > 0) {
-  const msg = `Control plane binaries not found in ${binDir()} (missing: ${missing.join(', ')}); `
-    + `build them with: ${BUILD_COMMAND}`;
-  if (process.env.CI) {
-    // Never skip silently in CI: the build step must have run.
-    test('control plane binaries are present', () => {
-      requireBinaries();
-    });
-  } else {
-    console.warn(`\nSKIP test/cluster/smoke.test.mjs: ${msg}\n`);
-    test.skip(`cluster smoke test (skipped: ${msg})`, () => {});
-  }
-  test.run();
-} else {
+if (clusterTestsEnabled(test, 'test/cluster/smoke.test.mjs')) {
   let cluster;
 
+  // uvu swallows a before-hook's error: keep it and fail every test with it.
+  let startError;
   test.before(async () => {
-    cluster = await startCluster();
+    try {
+      cluster = await startCluster();
+    } catch (e) {
+      startError = e;
+      console.error(`control plane did not start: ${e.stack || e}`);
+      return;
+    }
     console.log(`\ncluster up in ${(cluster.startupMs / 1000).toFixed(1)} s at ${cluster.apiUrl}`);
+  });
+
+  test.before.each(() => {
+    if (startError) throw new Error(`the control plane did not start: ${startError.message.split('\n')[0]} (details above)`);
   });
 
   test.after(async () => {
