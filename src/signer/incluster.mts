@@ -1,4 +1,4 @@
-// The post-install/post-upgrade hook: sign the registry certificate for the Service's ClusterIP.
+// The post-install/post-upgrade/post-rollback hook: sign the registry certificate for the Service's ClusterIP.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type CertAndKey, assertUsableCa, createCertificateAuthority, describeCertificate, signServerCertificate } from '../pki/certs.js';

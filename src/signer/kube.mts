@@ -131,9 +131,10 @@ export class KubeClient {
     switch (status) {
       case 401:
         throw new KubeApiError(`The Kubernetes API rejected the service-account token (401 Unauthorized) trying to ${what}; the token is missing, expired or not for this cluster.`, status, 'Unauthorized');
+      // Pods have generated names: the Role grants them by verb, never by resourceNames.
       case 403:
         throw new KubeApiError(
-          `Forbidden (403) to ${what}: the Role bound to the signer's ServiceAccount must grant verb "${access.verb}" on resource "${access.resource}"${access.group ? ` (apiGroup "${access.group}")` : ' (core apiGroup "")'}${access.name && access.verb !== 'create' && access.verb !== 'list' ? ` with resourceNames ["${access.name}"]` : ''}. API said: ${apiMsg}`,
+          `Forbidden (403) to ${what}: the Role bound to the signer's ServiceAccount must grant verb "${access.verb}" on resource "${access.resource}"${access.group ? ` (apiGroup "${access.group}")` : ' (core apiGroup "")'}${access.name && access.verb !== 'create' && access.verb !== 'list' && access.resource !== 'pods' ? ` with resourceNames ["${access.name}"]` : ''}. API said: ${apiMsg}`,
           status,
           'Forbidden',
         );

@@ -471,7 +471,7 @@ export function defineLifecycleTests(test, helmKey) {
     assert.is((await ctx.secret(NS, `${FULL}-ca`)).metadata.resourceVersion, state.ca.metadata.resourceVersion);
   });
 
-  test(`${label}: helm uninstall removes every release object; the signer's CA and TLS Secrets remain`, async () => {
+  test(`${label}: helm uninstall removes every release object; the signer's CA and TLS Secrets and CA ConfigMap remain`, async () => {
     const r = ctx.helmOk(['uninstall', REL, '-n', NS, '--wait', '--timeout', '3m']);
     assert.match(r.stdout, /uninstalled/);
     // pods go with their controllers (garbage collector, background deletion)
@@ -494,6 +494,7 @@ export function defineLifecycleTests(test, helmKey) {
     }
     console.log(`[${label}] left in namespace ${NS} after helm uninstall: ${remaining.join(', ')}`);
     assert.equal(remaining.sort(), [
+      `ConfigMap/${FULL}-ca`, // the CA certificate (no key), published by the signer for node trust
       'ConfigMap/kube-root-ca.crt', // the namespace's own
       `Secret/${FULL}-ca`,
       `Secret/${FULL}-tls`,
