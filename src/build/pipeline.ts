@@ -17,8 +17,12 @@ export interface BuildOptions extends ValuesInput {
   chartVersion?: string;
   /** Progress lines; silent when absent. */
   log?: (line: string) => void;
-  /** A helm to use instead of finding one (tests pass Helm 3 or 4). */
-  helm?: Helm;
+  /**
+   * A helm to use instead of finding one (tests pass Helm 3 or 4), or the
+   * search already under way (the CLI starts it before loading this module,
+   * so `helm version` runs while Node loads the rest).
+   */
+  helm?: Helm | Promise<Helm>;
 }
 
 export interface BuildResult {

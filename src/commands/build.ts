@@ -23,8 +23,13 @@ interface Args {
 }
 
 export async function handler(argv: Args): Promise<void> {
+  // `helm version` (a process start) overlaps with loading the pipeline's modules.
+  const { findHelm } = await import('../helm/helm.js');
+  const helm = findHelm();
+  helm.catch(() => {}); // reported by buildChart, after the values
   const { buildChart } = await import('../build/pipeline.js');
   await buildChart({
+    helm,
     valuesFiles: argv.values,
     set: argv.set,
     setString: argv['set-string'],
