@@ -122,6 +122,23 @@ test('removing a required value with null is reported as missing', () => {
   assert.match(problems[0], /nas\.server: required but missing/);
 });
 
+test('protokey: a "__proto__" key in a file or a --set path is refused, and nothing is polluted', () => {
+  let err;
+  try { resolveValues({ valuesFiles: [fixture('protokey.yaml')] }); } catch (e) { err = e; }
+  assert.ok(err, 'accepted');
+  assert.match(err.message, /protokey\.yaml:3: "__proto__" is not a values key/);
+  for (const arg of ['__proto__.enabled=true', 'nas.__proto__.server=evil']) {
+    let e2;
+    try { resolveValues({ set: [arg] }); } catch (e) { e2 = e; }
+    assert.ok(e2, `${arg} accepted`);
+    assert.is(e2.exitCode, 2);
+    assert.match(e2.message, /"__proto__" is not a values key/);
+  }
+  assert.is({}.enabled, undefined);
+  assert.is({}.server, undefined);
+  assert.is({}.polluted, undefined);
+});
+
 test('the precompiled validator is built from the current schema and judges like ajv compiling it now', () => {
   const require = createRequire(import.meta.url);
   const schemaText = readFileSync(new URL('../schemas/values.schema.json', import.meta.url), 'utf8');

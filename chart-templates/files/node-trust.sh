@@ -28,7 +28,8 @@
 #   DOCKER_DIR             where /etc/docker/certs.d is mounted (empty: off)
 #   CONTAINERS_DIR         where /etc/containers/certs.d is mounted (empty: off)
 #   CHECK_INTERVAL_SECONDS seconds between rounds
-#   READY_FILE             touched while the trust files are in place
+#   READY_FILE             touched while the trust files are in place, or while
+#                          the CA is not published yet (nothing to trust)
 # Test hook: MAX_ROUNDS (0 = forever; otherwise exit after that many rounds,
 # 0 when the last round succeeded).
 set -u
@@ -204,9 +205,11 @@ while :; do
   round=$((round + 1))
   ok=yes
   if [ "$ACTION" = install ] && ! grep -q -e '-----BEGIN CERTIFICATE-----' "$CA_FILE" 2>/dev/null; then
-    # ConfigMap not published yet (mounted optional): wait, touch nothing.
+    # ConfigMap not published yet (mounted optional): wait, touch nothing. This
+    # counts as ready: the signer hook that publishes the CA runs only after
+    # `helm install --wait` saw every pod ready, so a pod waiting for the CA
+    # must not hold the install up (that would be a deadlock).
     say_once "waiting for the CA at $CA_FILE (ConfigMap ${OWNER#*/}-ca, written by the signer hook)"
-    ok=no
   else
     how=0
     [ "$ACTION" = remove ] || resolve_address || how=$?

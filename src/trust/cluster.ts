@@ -85,6 +85,10 @@ function explainKubectlFailure(what: string, stderr: string, opts: KubectlOption
  * Finds the release's registry Service (labels app.kubernetes.io/instance=<release>,
  * app.kubernetes.io/component=registry), then reads ca.crt from the ConfigMap it names.
  */
+function namespaceOr(ns: string | undefined): string {
+  return ns && ns.length > 0 ? ns : 'NAMESPACE';
+}
+
 export async function readReleaseTrust(release: string, opts: KubectlOptions & { serviceOnly?: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<ReleaseTrust> {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(release) || release.length > 53) {
     throw new TrustInputError(`--release must be a Helm release name (lower-case letters, digits and "-", at most 53 characters), not "${release}".`);
@@ -115,7 +119,10 @@ export async function readReleaseTrust(release: string, opts: KubectlOptions & {
   const items: any[] = svcs.json?.items ?? [];
   const where = opts.namespace ? `namespace "${opts.namespace}"` : "the kube context's namespace";
   if (items.length === 0) {
-    throw new TrustInputError(`No registry Service of release "${release}" in ${where} (labels ${selector}). Check the release name and namespace (helm list --all-namespaces) and pass -n NAMESPACE.`);
+    const afterUninstall = opts.serviceOnly
+      ? ` If the release was uninstalled already, remove its files by owner instead: creg-chart trust --remove --owner NAMESPACE/FULLNAME (the content of the .creg-chart-owner files, e.g. ${namespaceOr(opts.namespace)}/${release}-creg).`
+      : '';
+    throw new TrustInputError(`No registry Service of release "${release}" in ${where} (labels ${selector}). Check the release name and namespace (helm list --all-namespaces) and pass -n NAMESPACE.${afterUninstall}`);
   }
   if (items.length > 1) {
     throw new TrustInputError(`Release "${release}" has ${items.length} Services labelled as its registry (${items.map((s) => s.metadata?.name).join(', ')}); expected one.`);

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, ValidationError } from '../errors.js';
-import { resolveValues, type ResolvedValues, type ValuesInput } from './index.js';
+import { loadValuesFile, resolveValues, type ResolvedValues, type ValuesInput } from './index.js';
 
 /** The cluster override files in `dir`: every `*.yaml` / `*.yml`, sorted by name. */
 export function listClusterFiles(dir: string, flag = '--cluster-dir'): string[] {
@@ -34,6 +34,9 @@ export interface ClusterResult {
  * Every problem of every file is collected; nothing stops at the first.
  */
 export function validateClusters(base: ValuesInput, clusterFiles: string[]): ClusterResult[] {
+  // The shared -f files are read once up front: one that cannot be read is
+  // one error naming it, not a failure reported against every cluster file.
+  for (const file of base.valuesFiles ?? []) loadValuesFile(file);
   return clusterFiles.map((file) => {
     try {
       const resolved = resolveValues({ ...base, valuesFiles: [...(base.valuesFiles ?? []), file] });

@@ -46,7 +46,13 @@ function parseKeyPath(key: string, label: string): ValuePath {
     if (!m || (m[1] === '' && path.length === 0)) {
       throw new UserError(`${label}: "${key}" is not a key path; use dots between keys and [N] for list items (for example nas.mountOptions[0]=hard).`, 2);
     }
-    if (m[1] !== '') path.push(unescape(m[1]));
+    if (m[1] !== '') {
+      const name = unescape(m[1]);
+      if (name === '__proto__') {
+        throw new UserError(`${label}: "__proto__" is not a values key (no key of this chart has that name); remove it from the key path.`, 2);
+      }
+      path.push(name);
+    }
     for (const idx of m[2].matchAll(/\[(\d+)\]/g)) path.push(Number(idx[1]));
   }
   if (path.length === 0) throw new UserError(`${label}: the key is empty.`, 2);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, isMap, isNode, parseDocument, type ParseOptions, type DocumentOptions, type SchemaOptions } from 'yaml';
+import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type ParseOptions, type DocumentOptions, type SchemaOptions } from 'yaml';
 import { UserError } from '../errors.js';
 
 export type ValuePath = (string | number)[];
@@ -76,6 +76,13 @@ export function loadValuesFile(path: string, label = path): ValuesSource {
     throw new UserError(`${label}: expected a map of keys at the top level (like \`nas:\` and \`registry:\`), but the file holds ${given}.`);
   }
   if (!isMap(doc.contents)) throw new UserError(`${label}: expected a map of keys at the top level.`);
+  // A "__proto__" key would become an object's prototype when the layers are
+  // merged, not a value: refuse it where it stands.
+  const proto = findKey(doc.contents, '__proto__');
+  if (proto) {
+    const line = proto.range ? `:${lineCounter.linePos(proto.range[0]).line}` : '';
+    throw new UserError(`${label}${line}: "__proto__" is not a values key (no key of this chart has that name); remove it.`);
+  }
   return {
     label,
     values,
@@ -85,6 +92,24 @@ export function loadValuesFile(path: string, label = path): ValuesSource {
       return undefined;
     },
   };
+}
+
+/** The first map key named `name` anywhere under `node`, as a YAML node. */
+function findKey(node: unknown, name: string): { range?: [number, number, number] | null } | undefined {
+  if (isMap(node) || isSeq(node)) {
+    for (const item of node.items as unknown[]) {
+      if (isPair(item)) {
+        const key = item.key as { value?: unknown; range?: [number, number, number] | null } | null;
+        if (isScalar(key) && key.value === name) return key as { range?: [number, number, number] | null };
+        const found = findKey(item.value, name);
+        if (found) return found;
+      } else {
+        const found = findKey(item, name);
+        if (found) return found;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** True where `path` is set (to anything, null included) in `values`. */
