@@ -152,6 +152,13 @@ test('a missing or too-old helm is one clear line', () => {
   assert.is(tooOld.code, 1);
   assert.match(tooOld.err, /helm v3\.2\.4 at .*old-helm \(from HELM_BIN\) is too old: creg-chart needs helm >= 3\.8\.0/);
   assert.not.ok(existsSync(join(work, 'never')));
+  // publish's TLS/plain-HTTP flags reach helm push/pull, which took them in Helm 3.13.
+  const v312 = join(work, 'helm-3.12');
+  writeFileSync(v312, '#!/bin/sh\necho v3.12.3\n');
+  chmodSync(v312, 0o755);
+  const oldPush = creg(['publish', 'never.tgz', '--to', 'oci://127.0.0.1:1/charts', '--plain-http'], { HELM_BIN: v312 });
+  assert.is(oldPush.code, 1, oldPush.err);
+  assert.match(oldPush.err, /--plain-http \(passed to helm push and helm pull\) needs helm >= 3\.13\.0, but .*helm-3\.12 is v3\.12\.3/);
 });
 
 test.run();

@@ -62,6 +62,11 @@ export async function handler(argv: Args): Promise<void> {
     return;
   }
   if (argv.url !== undefined) throw new UserError('--url applies to --to-dir (a chart repository folder), not to --to.', 2);
+  if (argv['ca-file'] !== undefined || argv['insecure-skip-tls-verify'] || argv['plain-http']) {
+    // helm push and helm pull took --plain-http (beside the TLS flags) in Helm 3.13.
+    const { requireHelmVersion } = await import('../helm/helm.js');
+    requireHelmVersion(helm, [3, 13, 0], '--ca-file, --insecure-skip-tls-verify and --plain-http (passed to helm push and helm pull)');
+  }
   let password: string | undefined;
   if (argv['password-stdin']) {
     if (envPassword !== undefined) throw new UserError('Both --password-stdin and CREG_REGISTRY_PASSWORD give a password: use one.', 2);

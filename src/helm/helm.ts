@@ -83,3 +83,19 @@ export async function findHelm(): Promise<Helm> {
   }
   return { bin, version, run: (args, opts) => runHelm(bin, args, opts) };
 }
+
+/**
+ * Fails with one line naming `what` needs when `helm` is older than `min`
+ * (a helm from PATH or HELM_BIN may be older than the bundled one).
+ */
+export function requireHelmVersion(helm: Helm, min: readonly [number, number, number], what: string): void {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(helm.version);
+  if (!m) return;
+  const have = m.slice(1, 4).map(Number);
+  for (let i = 0; i < 3; i++) {
+    if (have[i] > min[i]) return;
+    if (have[i] < min[i]) {
+      throw new UserError(`${what} needs helm >= ${min.join('.')}, but ${helm.bin} is ${helm.version}. Install a newer helm, or set HELM_BIN to one (npm install unpacked helm 4 at ${bundledHelm(4)}).`);
+    }
+  }
+}
