@@ -5,10 +5,11 @@ import { stringify } from 'yaml';
 import { UserError } from '../errors.js';
 import { findHelm, type Helm } from '../helm/helm.js';
 import { chartTemplatesDir, defaultsPath, packageRoot, schemaPath, signerBundlePath } from '../paths.js';
-import { renderChartReadme, type SchemaNode } from '../render/chart-readme.js';
+import { renderChartReadme } from '../render/chart-readme.js';
 import { chartImages, renderChartTemplates } from '../render/chart-templates.js';
 import { resolveValues, type Values, type ValuesInput } from '../values/index.js';
 import { HELM_YAML_OPTIONS } from '../values/sources.js';
+import { valuesSchema } from '../values/validate.js';
 
 export interface BuildOptions extends ValuesInput {
   /** Where the chart directory and .tgz go (default `out`). */
@@ -75,8 +76,8 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
     log(`Rendering chart ${name} ${version} (registry ${appVersion}) from ${displayPath(chartTemplatesDir)}`);
     const chart = { name, version, appVersion };
     await renderChartTemplates(chartTemplatesDir, stagedChart, { chart, images: chartImages(values), prerelease: version.includes('-') });
-    const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as SchemaNode;
-    await writeFile(join(stagedChart, 'README.md'), renderChartReadme({ chart, schema, values }));
+    // The schema validation already read and parsed.
+    await writeFile(join(stagedChart, 'README.md'), renderChartReadme({ chart, schema: valuesSchema().schema, values }));
     await writeValuesYaml(join(stagedChart, 'values.yaml'), values, layers, opts);
     await copyFile(schemaPath, join(stagedChart, 'values.schema.json'));
     await mkdir(join(stagedChart, 'files'), { recursive: true });

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
 import type { CertAndKey } from './certs.js';
 import { PkiInputError } from './validate.js';
 
@@ -11,29 +11,6 @@ export const FILES = {
   tlsCert: 'tls.crt',
   tlsKey: 'tls.key',
 } as const;
-
-/**
- * Writes `data` to `path` atomically: a temporary file in the same directory
- * (created with `mode`, fsynced) is renamed over the target. The directory is created if needed.
- */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = openSync(tmp, 'wx', mode);
-  try {
-    try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    chmodSync(tmp, mode); // umask may have cleared bits of a 0644 file; keys are 0600 either way
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
 
 /** Writes a private key atomically with mode 0600. */
 export function writeKeyFile(path: string, keyPem: string): void {

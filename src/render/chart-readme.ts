@@ -5,16 +5,8 @@
  * per-cluster, trust and test instructions.
  */
 
-export interface SchemaNode {
-  description?: string;
-  type?: string | string[];
-  properties?: Record<string, SchemaNode>;
-  items?: SchemaNode;
-  enum?: unknown[];
-  anyOf?: SchemaNode[];
-  minimum?: number;
-  maximum?: number;
-}
+import type { SchemaNode } from '../values/validate.js';
+
 
 export interface ReadmeInput {
   chart: { name: string; version: string; appVersion: string };

@@ -151,35 +151,28 @@ export class KubeClient {
     return this.request('GET', `/api/v1/namespaces/${ns}/services/${name}`, { verb: 'get', resource: 'services', name, namespace: ns });
   }
 
-  /** The Secret, or null when it does not exist. */
-  getSecret(ns: string, name: string) {
-    return this.request('GET', `/api/v1/namespaces/${ns}/secrets/${name}`, { verb: 'get', resource: 'secrets', name, namespace: ns }, undefined, true);
+  // Secrets and ConfigMaps: the same three calls on a namespaced core resource.
+  /** The object, or null when it does not exist. */
+  private getCore(resource: 'secrets' | 'configmaps', ns: string, name: string) {
+    return this.request('GET', `/api/v1/namespaces/${ns}/${resource}/${name}`, { verb: 'get', resource, name, namespace: ns }, undefined, true);
   }
 
-  createSecret(ns: string, secret: { metadata: { name: string } }) {
-    return this.request('POST', `/api/v1/namespaces/${ns}/secrets`, { verb: 'create', resource: 'secrets', name: secret.metadata.name, namespace: ns }, secret);
-  }
-
-  /** Full update (PUT); include metadata.resourceVersion to fail on concurrent changes. */
-  replaceSecret(ns: string, secret: { metadata: { name: string } }) {
-    const name = secret.metadata.name;
-    return this.request('PUT', `/api/v1/namespaces/${ns}/secrets/${name}`, { verb: 'update', resource: 'secrets', name, namespace: ns }, secret);
-  }
-
-  /** The ConfigMap, or null when it does not exist. */
-  getConfigMap(ns: string, name: string) {
-    return this.request('GET', `/api/v1/namespaces/${ns}/configmaps/${name}`, { verb: 'get', resource: 'configmaps', name, namespace: ns }, undefined, true);
-  }
-
-  createConfigMap(ns: string, configMap: { metadata: { name: string } }) {
-    return this.request('POST', `/api/v1/namespaces/${ns}/configmaps`, { verb: 'create', resource: 'configmaps', name: configMap.metadata.name, namespace: ns }, configMap);
+  private createCore(resource: 'secrets' | 'configmaps', ns: string, obj: { metadata: { name: string } }) {
+    return this.request('POST', `/api/v1/namespaces/${ns}/${resource}`, { verb: 'create', resource, name: obj.metadata.name, namespace: ns }, obj);
   }
 
   /** Full update (PUT); include metadata.resourceVersion to fail on concurrent changes. */
-  replaceConfigMap(ns: string, configMap: { metadata: { name: string } }) {
-    const name = configMap.metadata.name;
-    return this.request('PUT', `/api/v1/namespaces/${ns}/configmaps/${name}`, { verb: 'update', resource: 'configmaps', name, namespace: ns }, configMap);
+  private replaceCore(resource: 'secrets' | 'configmaps', ns: string, obj: { metadata: { name: string } }) {
+    const name = obj.metadata.name;
+    return this.request('PUT', `/api/v1/namespaces/${ns}/${resource}/${name}`, { verb: 'update', resource, name, namespace: ns }, obj);
   }
+
+  getSecret(ns: string, name: string) { return this.getCore('secrets', ns, name); }
+  createSecret(ns: string, secret: { metadata: { name: string } }) { return this.createCore('secrets', ns, secret); }
+  replaceSecret(ns: string, secret: { metadata: { name: string } }) { return this.replaceCore('secrets', ns, secret); }
+  getConfigMap(ns: string, name: string) { return this.getCore('configmaps', ns, name); }
+  createConfigMap(ns: string, configMap: { metadata: { name: string } }) { return this.createCore('configmaps', ns, configMap); }
+  replaceConfigMap(ns: string, configMap: { metadata: { name: string } }) { return this.replaceCore('configmaps', ns, configMap); }
 
   getWorkload(ns: string, kind: 'ReplicationController' | 'Deployment', name: string) {
     return kind === 'Deployment'

@@ -8,8 +8,9 @@
 // delete other addresses of the same owner when trusting: one workstation may
 // trust several clusters whose releases share a name (same owner); `--remove`
 // deletes explicitly (removeTrust).
-import { chmodSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
 import { MARKER_FILE, MANAGED_FILES, type PlannedDir, type TrustPlan } from './plan.js';
 
 export class TrustApplyError extends Error {
@@ -90,25 +91,6 @@ function check(d: PlannedDir, root: string, owner: string): Decision {
   );
 }
 
-/** Writes `content` to `path` by a temporary file in the same directory and a rename. */
-function writeAtomically(path: string, content: string, mode: number): void {
-  const tmp = join(path, '..', `.${path.split('/').pop()}.tmp.${process.pid}`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'wx', mode);
-    writeSync(fd, content);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    chmodSync(tmp, mode); // umask may have narrowed it
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
 /** Removes our files from an old address directory, then the directory if empty. Returns true when it went. */
 function removeOurs(dir: string): boolean {
   // hosts.toml before ca.crt: containerd never reads a hosts.toml whose CA file is gone.
@@ -171,7 +153,7 @@ export function applyTrustPlan(plan: TrustPlan, root = ''): ApplyResult {
       const p = r + f.path;
       const st = exists(p) ? lstatSync(p) : undefined;
       if (st?.isFile() && (st.mode & 0o7777) === f.mode && readOrUndefined(p) === f.content) continue;
-      writeAtomically(p, f.content, f.mode);
+      writeFileAtomic(p, f.content, f.mode);
       written.push(f.name);
     }
     result.dirs.push(written.length ? { kind: d.kind, dir, state: 'written', files: written } : { kind: d.kind, dir, state: 'unchanged' });

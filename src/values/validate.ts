@@ -7,12 +7,14 @@ import { whereSet, type ValuePath, type Values, type ValuesSource } from './sour
 
 const requireFromHere = createRequire(import.meta.url);
 
-interface SchemaNode {
+/** The parts of a JSON schema node that messages and the chart README read. */
+export interface SchemaNode {
   description?: string;
   type?: string | string[];
   properties?: Record<string, SchemaNode>;
   items?: SchemaNode;
   enum?: unknown[];
+  anyOf?: SchemaNode[];
   minimum?: number;
   maximum?: number;
   pattern?: string;
