@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the test control plane (kube-apiserver, kube-controller-manager,
-# kube-scheduler, etcd, kwok) from the Go module proxy into a cache directory
+# kube-scheduler, etcd, kwok) and the real node (kubelet, kube-proxy) from the Go module proxy into a cache directory
 # outside the repository, for test/cluster/harness.mjs.
 #
 #   bash scripts/build-control-plane.sh [--force]
@@ -21,9 +21,9 @@ tools="$repo/test/cluster/tools"
 # shellcheck source=../test/cluster/tools/versions.env
 . "$tools/versions.env"
 
-stamp="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}"
+stamp="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_node"
 out="${CREG_CP_DIR:-${HOME}/.cache/creg-chart/control-plane/${stamp}}"
-bins=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok)
+bins=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy etcd kwok)
 
 elapsed() { echo $(( $(date +%s) - start )); }
 log() { echo "[build-control-plane +$(elapsed)s] $*"; }
@@ -67,11 +67,13 @@ tmp="$out/.partial"
 rm -rf "$tmp"; mkdir -p "$tmp"
 
 # go build fetches only the modules these packages need (go.sum pins them).
-log "compiling kube-apiserver, kube-controller-manager, kube-scheduler, etcd (k8s ${K8S_VERSION}, etcd ${ETCD_VERSION}); fetches modules first on a cold cache"
+log "compiling kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, etcd (k8s ${K8S_VERSION}, etcd ${ETCD_VERSION}); fetches modules first on a cold cache"
 (cd "$tools/controlplane" && go build "${common[@]}" -ldflags "$k8s_ldflags" -o "$tmp/" \
   k8s.io/kubernetes/cmd/kube-apiserver \
   k8s.io/kubernetes/cmd/kube-controller-manager \
   k8s.io/kubernetes/cmd/kube-scheduler \
+  k8s.io/kubernetes/cmd/kubelet \
+  k8s.io/kubernetes/cmd/kube-proxy \
   creg-chart/test/cluster/tools/controlplane/cmd/etcd)
 
 log "compiling kwok ${KWOK_VERSION}"
