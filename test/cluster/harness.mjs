@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = join(here, '..', '..');
-export const BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
+export const BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'kwok'];
 export const BUILD_COMMAND = 'bash scripts/build-control-plane.sh';
 
 /** Versions pinned in test/cluster/tools/versions.env. */
@@ -40,7 +40,7 @@ export function pinnedVersions() {
 /** Directory name the build script uses for the pinned versions. */
 export function versionStamp() {
   const v = pinnedVersions();
-  return `k8s-${v.K8S_VERSION}_etcd-${v.ETCD_VERSION}_kwok-${v.KWOK_VERSION}`;
+  return `k8s-${v.K8S_VERSION}_etcd-${v.ETCD_VERSION}_kwok-${v.KWOK_VERSION}_node`;
 }
 
 /** Where the binaries are expected: $CREG_CP_DIR or the build script's default. */
