@@ -200,7 +200,11 @@ export function teardownScriptText(s) {
     `ip link del ${q(s.bridge || 'cni0')} 2>/dev/null`,
     ...Object.entries(s.sysctls || {}).map(([k, v]) => `echo ${q(v)} > ${q(join('/proc/sys', k))} 2>/dev/null`),
     `rm -f /var/lib/cni/results/${q(s.cniNetwork || 'creg-realnode')}-* 2>/dev/null`,
+    // The kubelet links every container log into /var/log/containers (fixed path).
+    'for f in /var/log/containers/*.log; do case "$(readlink "$f" 2>/dev/null)" in "$T"/*) rm -f "$f" ;; esac; done',
     `for f in /run/containerd/s/*; do [ -e "$f" ] || continue; case ' ${(s.shimSocketsBefore || []).join(' ')} ' in *" $f "*) continue ;; esac; rm -f "$f"; done`,
+    // Host directories the node created (only when empty: rmdir).
+    ...(s.dirsCreated || []).map((d) => `rmdir ${q(d)} 2>/dev/null`),
     s.keep ? '# CREG_CP_KEEP: the temp root stays' : 'rm -rf "$T"',
     'exit 0',
     '',
@@ -214,7 +218,12 @@ function listDir(dir, prefix = '') {
 
 /** Records what teardown restores; call before anything starts. */
 export function recordHostState() {
+  // Fixed host paths the kubelet, containerd and libcni use; deepest first.
+  const fixedDirs = ['/var/log/containers', '/var/lib/cni/results', '/var/lib/cni', '/run/containerd/s',
+    '/run/containerd/io.containerd.runtime.v2.task/k8s.io', '/run/containerd/io.containerd.runtime.v2.task',
+    '/run/containerd/runc/k8s.io', '/run/containerd/runc', '/run/containerd', '/run/netns'];
   return {
+    dirsCreated: fixedDirs.filter((d) => !existsSync(d)),
     sysctls: readSysctls(),
     netnsBefore: listDir('/run/netns', 'cni-'),
     shimSocketsBefore: listDir('/run/containerd/s'),
@@ -461,6 +470,8 @@ export async function startRealNode(cluster, nodeOpts, { track, log, deadline })
     root,
     logDir,
     images: { ...IMAGES },
+    /** [{ name, file }]: the OCI layout tars imported into containerd */
+    imageFiles: images,
     /** containerd's registry config_path: point nodeTrust.containerdCertsDir here. */
     certsDir: join(root, 'containerd', 'certs.d'),
     /** a scratch directory on the node's host for hostPath volumes (nas.mountPath etc.) */
