@@ -99,12 +99,13 @@ if (realNodeTestsEnabled(test, 'test/cluster/realnode.test.mjs')) {
     assert.match(pod.status.podIP, /^10\.244\.1\./);
   });
 
+  // (Kubernetes expands $(VAR) in command arguments: "$$$$" reaches sh as "$$".)
   test('busybox runs as a real container (its own PID namespace, the node trust script applets present)', async () => {
     kubectl(['run', 'bb', '--image', cluster.node.images.busybox, '--image-pull-policy=Never', '--restart=Never', '--',
-      'sh', '-c', 'echo pid=$$; for a in cmp mktemp mv grep cat awk nsenter; do command -v $a >/dev/null || echo missing $a; done']);
+      'sh', '-c', 'echo pid=$$$$; for a in cmp mktemp mv grep cat awk nsenter; do command -v $a >/dev/null || echo missing $a; done']);
     await waitPod('bb', ['Succeeded', 'Failed']);
     const logs = kubectl(['logs', 'bb']);
-    assert.match(logs, /^pid=1$/m);
+    assert.match(logs, /^pid=1$/m, logs);
     assert.not.match(logs, /missing/);
   });
 
