@@ -18,7 +18,7 @@
 // be added with other values; NODE_DEFAULTS is node 1.
 import { spawn, spawnSync } from 'node:child_process';
 import {
-  accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync,
+  accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readdirSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -176,15 +176,17 @@ export function teardownScriptText(s) {
     `T=${q(s.root)}`,
     `[ -n "$T" ] && [ "$T" != / ] || exit 0`,
     `for p in ${(s.pids || []).join(' ')}; do kill -9 "$p" 2>/dev/null; done`,
-    // Containers: runc's state lives under $T/runc (containerd runtime option Root).
-    `for d in "$T"/runc/*; do [ -d "$d" ] || continue; for id in $(runc --root "$d" list -q 2>/dev/null); do`,
+    // Containers: runc's state lives under <node root>/runc/<namespace>
+    // (containerd's runtime option Root).
+    `for d in "$T"/nodes/*/runc/*; do [ -d "$d" ] || continue; for id in $(runc --root "$d" list -q 2>/dev/null); do`,
     '  runc --root "$d" kill -a "$id" KILL 2>/dev/null; runc --root "$d" delete -f "$id" 2>/dev/null; done; done',
-    // Anything left: shims (their argv names our containerd socket) and
-    // container processes (their root is under $T).
-    'for p in /proc/[0-9]*; do pid=${p#/proc/}; [ "$pid" = "$$" ] && continue;',
-    '  case "$(readlink "$p/root" 2>/dev/null)" in "$T"/*) kill -9 "$pid" 2>/dev/null; continue ;; esac',
-    '  if tr "\\0" " " < "$p/cmdline" 2>/dev/null | grep -q "^[^ ]*containerd-shim[^ ]* .*$T/"; then kill -9 "$pid" 2>/dev/null; fi',
+    // Anything left: our shims (their argv names our containerd socket) and
+    // their children (each container's init; killing it ends its PID namespace).
+    'shims=""',
+    'for p in /proc/[0-9]*; do',
+    '  if tr "\\0" " " < "$p/cmdline" 2>/dev/null | grep -q "^[^ ]*containerd-shim[^ ]* .*$T/"; then shims="$shims ${p#/proc/}"; fi',
     'done',
+    'for s in $shims; do for c in $(cat /proc/$s/task/*/children 2>/dev/null); do kill -9 "$c" 2>/dev/null; done; kill -9 "$s" 2>/dev/null; done',
     'sleep 0.3',
     // Mounts under $T, deepest first; then network namespaces created since start.
     'awk -v t="$T/" \'index($5, t) == 1 { print $5 }\' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done',
@@ -494,20 +496,39 @@ export async function startRealNode(cluster, nodeOpts, { track, log, deadline })
     memoryMiB() {
       const parts = { kubelet: 0, 'kube-proxy': 0, containerd: 0, shims: 0, containers: 0 };
       for (const p of procs) if (!p.exited) parts[p.name] += rssKiB(p.child.pid);
-      for (const pd of listDir('/proc')) {
-        const pid = pd.slice('/proc/'.length);
-        if (!/^\d+$/.test(pid)) continue;
-        try {
-          if (readlinkSync(`${pd}/root`).startsWith(`${root}/`)) { parts.containers += rssKiB(pid); continue; }
-          const argv = readFileSync(`${pd}/cmdline`, 'utf8');
-          if (/containerd-shim/.test(argv.split('\0')[0]) && argv.includes(`${root}/`)) parts.shims += rssKiB(pid);
-        } catch { /* gone */ }
-      }
+      const { shims, containers } = node.podProcesses();
+      for (const pid of shims) parts.shims += rssKiB(pid);
+      for (const pid of containers) parts.containers += rssKiB(pid);
       const out = {};
       let total = 0;
       for (const [k, v] of Object.entries(parts)) { out[k] = Math.round(v / 1024); total += v; }
       out.total = Math.round(total / 1024);
       return out;
+    },
+    /** PIDs of this node's containerd shims and of every process under them (the containers). */
+    podProcesses() {
+      const children = new Map();
+      const shims = [];
+      for (const pd of listDir('/proc')) {
+        const pid = pd.slice('/proc/'.length);
+        if (!/^\d+$/.test(pid)) continue;
+        try {
+          const stat = readFileSync(`${pd}/stat`, 'utf8');
+          const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+          if (!children.has(ppid)) children.set(ppid, []);
+          children.get(ppid).push(pid);
+          const argv = readFileSync(`${pd}/cmdline`, 'utf8').split('\0');
+          if (/containerd-shim/.test(argv[0]) && argv.some((a) => a.startsWith(`${root}/`))) shims.push(pid);
+        } catch { /* gone */ }
+      }
+      const containers = [];
+      const queue = shims.flatMap((s) => children.get(s) || []);
+      while (queue.length) {
+        const pid = queue.shift();
+        containers.push(pid);
+        queue.push(...(children.get(pid) || []));
+      }
+      return { shims, containers };
     },
     /** Graceful part of the teardown; the rest is the shared teardown script. */
     async stop() {

@@ -115,6 +115,10 @@ if (realNodeTestsEnabled(test, 'test/cluster/realnode.test.mjs')) {
     assert.ok(mem.kubelet > 0 && mem.containerd > 0, JSON.stringify(mem));
     assert.ok(linkExists('cni0'), 'cni0 exists while pods run');
     assert.ok(chains().some((c) => / nat KUBE-SERVICES/.test(c)), 'kube-proxy chains exist while the node runs');
+    kubectl(['run', 'sleeper', '--image', cluster.node.images.busybox, '--image-pull-policy=Never', '--', 'sleep', '3600']);
+    await waitPod('sleeper', ['Running']);
+    const { containers } = cluster.node.podProcesses();
+    assert.ok(containers.length >= 2, `container processes found: ${containers}`); // pause + sleep
     const { dir } = cluster;
     const t0 = Date.now();
     await cluster.stop();
@@ -130,6 +134,8 @@ if (realNodeTestsEnabled(test, 'test/cluster/realnode.test.mjs')) {
       try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir); } catch { return false; }
     });
     assert.equal(leftovers, [], `processes still running with ${dir} in their command line`);
+    const alive = containers.filter((pid) => existsSync(`/proc/${pid}`));
+    assert.equal(alive, [], 'container processes still running');
   });
 
   test.run();
