@@ -205,7 +205,9 @@ export function kubeRequest({ apiUrl, ca, token, cert, key }, method, path, body
       headers['Content-Type'] = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
       headers['Content-Length'] = Buffer.byteLength(data);
     }
-    const req = httpsRequest(url, { method, headers, ca, cert, key, timeout: timeoutMs }, (res) => {
+    // agent: false: no kept-alive socket, which the API server may close while
+    // a test blocks in spawnSync (helm) and Node would then reuse ("socket hang up").
+    const req = httpsRequest(url, { method, headers, ca, cert, key, timeout: timeoutMs, agent: false }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
