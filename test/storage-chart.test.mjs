@@ -244,7 +244,7 @@ test('schema messages: ReadWriteOnce with replicas > 1 gives the reason', () => 
 
 test('schema messages: s3 bucket missing, keys in values, bad endpoint', () => {
   assert.match(problemsOf(['storage.kind=s3']), /storage\.s3\.bucket: .*storage\.kind is s3, so storage\.s3\.bucket must name the bucket\./);
-  assert.match(problemsOf(['storage.kind=s3', 'storage.s3.bucket=images', 'storage.s3.secretKey=x']), /storage\.s3\.secretKey: unknown key; did you mean "storage\.s3\.secretKeyKey"\?/);
+  assert.match(problemsOf(['storage.kind=s3', 'storage.s3.bucket=images', 'storage.s3.secretKey=x']), /storage\.s3\.secretKey: unknown key; S3 credentials never go into values .*set storage\.s3\.existingSecret, or leave it empty to use the pod's identity\./);
   assert.match(problemsOf(['storage.s3.regionEndpoint=minio:9000']), /storage\.s3\.regionEndpoint: expected endpoint URL of a non-AWS store, `http\(s\):\/\/host\[:port\]`/);
   assert.match(problemsOf(['storage.kind=ceph']), /storage\.kind: expected one of "nasMount", "nfsVolume", "pvc", "s3", got the string "ceph"\./);
 });

@@ -168,6 +168,9 @@ function describeKeyword(e: ErrorObject, path: ValuePath, values: Values, schema
       const full = [...path, key];
       const allowed = Object.keys(node?.properties ?? {});
       const guess = closest(key, allowed);
+      if (formatPath(path) === 'storage.s3' && /^(access|secret)(key|keyid)?$|password|credential/i.test(key)) {
+        return `${whereSet(sources, full)}: ${formatPath(full)}: unknown key; S3 credentials never go into values (they would end up in the chart and the release record): put them in a Secret (kubectl create secret generic registry-s3 --from-literal=AWS_ACCESS_KEY_ID=... --from-literal=AWS_SECRET_ACCESS_KEY=...) and set storage.s3.existingSecret, or leave it empty to use the pod's identity.`;
+      }
       const hint = guess ? `did you mean "${formatPath([...path, guess])}"?` : `remove it; the keys allowed here are: ${allowed.join(', ')}.`;
       return `${whereSet(sources, full)}: ${formatPath(full)}: unknown key; ${hint}`;
     }
