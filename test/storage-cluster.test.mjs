@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { HELMS, buildChart, tempDir } from './helpers/chart.mjs';
+import { HELMS, ROOT, buildChart, tempDir } from './helpers/chart.mjs';
 import { BUILD_COMMAND, binDir, missingBinaries, requireBinaries, startCluster } from './cluster/harness.mjs';
 
 const missing = missingBinaries();
@@ -95,6 +95,42 @@ spec:
     kubectl(['create', 'job', '--from=cronjob/pvc-creg-gc', 'gc-now', '-n', 'pvc']);
     const job = JSON.parse(kubectl(['get', 'job', 'gc-now', '-n', 'pvc', '-o', 'json']));
     assert.equal(job.spec.template.spec.initContainers.map((c) => c.name), ['read-only', 'garbage-collect']);
+  });
+
+  test('gc maintenance steps with the gc ServiceAccount\'s own token: read-only (ConfigMap + every pod replaced), read-write, a failed GC fails the Job step', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const tokenFile = join(work, 'gc-token');
+    writeFileSync(tokenFile, kubectl(['create', 'token', 'pvc-creg-gc', '-n', 'pvc', '--duration=10m']).trim());
+    const cronEnv = JSON.parse(kubectl(['get', 'cronjob', 'pvc-creg-gc', '-n', 'pvc', '-o', 'json'])).spec.jobTemplate.spec.template.spec.containers[0].env;
+    const env = { PATH: process.env.PATH, KUBE_API_URL: cluster.apiUrl, KUBE_CA_FILE: cluster.caFile, KUBE_TOKEN_FILE: tokenFile };
+    for (const e of cronEnv) if ('value' in e) env[e.name] = e.value;
+    env.POD_NAMESPACE = 'pvc';
+    env.READY_TIMEOUT_SECONDS = '90';
+    const podNames = () => JSON.parse(kubectl(['get', 'pods', '-n', 'pvc', '-l', 'app.kubernetes.io/component=registry', '-o', 'json'])).items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort();
+    const mode = () => kubectl(['get', 'configmap', 'pvc-creg-maintenance', '-n', 'pvc', '-o', 'jsonpath={.data.REGISTRY_STORAGE_MAINTENANCE}']);
+    const step = (which, extra = {}) => spawnSync(process.execPath, [join(ROOT, 'dist', 'signer', 'signer.js'), 'maintenance', which], { env: { ...env, ...extra }, encoding: 'utf8', timeout: 240_000 });
+    const before = podNames();
+    assert.is(before.length, 2);
+    let r = step('read-only');
+    assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
+    assert.is(mode(), '{"readonly":{"enabled":true}}');
+    const during = podNames();
+    assert.ok(during.every((n) => !before.includes(n)), `every registry pod was replaced: ${before} -> ${during}`);
+    assert.match(r.stdout, /registry is read-only: pushes get/);
+    const exitFile = join(work, 'gc-exit');
+    writeFileSync(exitFile, '0\n');
+    r = step('read-write', { GC_EXIT_FILE: exitFile });
+    assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
+    assert.is(mode(), '{"readonly":{"enabled":false}}');
+    assert.ok(podNames().every((n) => !during.includes(n)), 'replaced again');
+    writeFileSync(exitFile, '1\n');
+    r = step('read-write', { GC_EXIT_FILE: exitFile });
+    assert.is(r.status, 1, r.stdout);
+    assert.match(r.stderr, /registry garbage-collect exited with 1/);
+    assert.is(mode(), '{"readonly":{"enabled":false}}', 'read-write even when GC failed');
+    r = step('read-write', { GC_EXIT_FILE: join(work, 'never-written') });
+    assert.is(r.status, 1);
+    assert.match(r.stderr, /garbage collection did not run/);
   });
 
   for (const hh of HELMS) {
