@@ -116,7 +116,7 @@ spec:
     assert.is(mode(), '{"readonly":{"enabled":true}}');
     const during = podNames();
     assert.ok(during.every((n) => !before.includes(n)), `every registry pod was replaced: ${before} -> ${during}`);
-    assert.match(r.stdout, /registry is read-only: pushes get/);
+    assert.match(r.stdout, /registry is read-only: pushes are refused/);
     const exitFile = join(work, 'gc-exit');
     writeFileSync(exitFile, '0\n');
     r = step('read-write', { GC_EXIT_FILE: exitFile });

@@ -118,7 +118,7 @@ export async function runMaintenance(mode: Mode, env: Record<string, string | un
       await switchMode(kube, cfg, 'read-write', log);
       throw e;
     }
-    log('registry is read-only: pushes get 503 until the garbage collection ends');
+    log('registry is read-only: pushes are refused (405 Method Not Allowed) until the garbage collection ends');
     return;
   }
   await switchMode(kube, cfg, 'read-write', log);
