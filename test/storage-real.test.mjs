@@ -15,7 +15,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { HELMS, buildChart, find, helmTemplate, tempDir } from './helpers/chart.mjs';
 import {
@@ -54,6 +54,9 @@ if (missing.length > 0) {
   test.before(async () => {
     ({ chartDir } = await buildChart({ outputDir: join(work, 'out') }));
     tls = signCertificates(join(work, 'pki'), '127.0.0.1');
+    // skopeo's cert dir holds the CA only (a *.key there would be read as a client key)
+    mkdirSync(certDir(), { recursive: true });
+    copyFileSync(tls.ca, join(certDir(), 'ca.crt'));
     store = await startSeaweed({ dir: join(work, 'seaweed'), accessKey: ACCESS_KEY, secretKey: SECRET_KEY });
     store.createBucket(BUCKET);
   });
@@ -80,9 +83,10 @@ if (missing.length > 0) {
     return { objects, workload, container, secrets, configMaps };
   }
 
-  const S3_SET = [
-    'storage.kind=s3', `storage.s3.bucket=${BUCKET}`, 'storage.s3.region=us-east-1', 'storage.s3.forcePathStyle=true',
-    'storage.s3.secure=false', `storage.s3.existingSecret=${S3_SECRET}`, 'storage.s3.rootDirectory=/creg',
+  // The store's endpoint is known once it runs (test.before).
+  const s3Set = () => [
+    'storage.kind=s3', `storage.s3.bucket=${BUCKET}`, 'storage.s3.region=us-east-1', `storage.s3.regionEndpoint=${store.s3Url}`,
+    'storage.s3.forcePathStyle=true', 'storage.s3.secure=false', `storage.s3.existingSecret=${S3_SECRET}`, 'storage.s3.rootDirectory=/creg',
   ];
 
   /** Starts the real registry with the rendered env of `r` (plus the documented overrides). */
@@ -106,7 +110,7 @@ if (missing.length > 0) {
     return { ...reg, port, env, host: `127.0.0.1:${port}` };
   }
 
-  const certDir = () => join(work, 'pki');
+  const certDir = () => join(work, 'trust');
   const push = (ociDir, tag, host, repo = 'team/app') =>
     skopeo(['copy', '--retry-times', '0', '--dest-cert-dir', certDir(), `oci:${ociDir}:${tag}`, `docker://${host}/${repo}:${tag}`]);
   const pull = (host, tag, into, repo = 'team/app') =>
@@ -119,7 +123,7 @@ if (missing.length > 0) {
   // ------------------------------------------------------------------ s3
 
   test('storage.kind=s3: env from the chart (keys only by Secret reference), no volume, no mount DaemonSet, no node label', () => {
-    const r = render(S3_SET);
+    const r = render(s3Set());
     const env = Object.fromEntries(r.container.env.map((e) => [e.name, e]));
     assert.is(env.REGISTRY_STORAGE.value, 's3');
     assert.is(env.REGISTRY_STORAGE_S3_BUCKET.value, BUCKET);
@@ -135,7 +139,7 @@ if (missing.length > 0) {
 
   let s3Image;
   test('s3: the real registry with the chart\'s env pushes and pulls through SeaweedFS; the blobs are in the bucket', async () => {
-    const r = render(S3_SET);
+    const r = render(s3Set());
     const reg = await startFromChart(r, { name: 's3-one' });
     const oci = join(work, 'img-s3');
     s3Image = writeImage(oci, 'v1', ['base layer shared\n'.repeat(2000), 'app layer one\n'.repeat(3000)]);
@@ -156,7 +160,7 @@ if (missing.length > 0) {
   });
 
   test('s3: a second registry process on the same bucket serves the same image (scale-out)', async () => {
-    const r = render(S3_SET);
+    const r = render(s3Set());
     const reg2 = await startFromChart(r, { name: 's3-two' });
     assert.is(inspectDigest(reg2.host, 'v1'), s3Image.manifest);
     const q = pull(reg2.host, 'v1', join(work, 'pulled-s3-two'));
@@ -249,7 +253,7 @@ if (missing.length > 0) {
   });
 
   test('GC on S3 storage: the same with the chart\'s s3 env against SeaweedFS', async () => {
-    const res = await gcScenario('s3', S3_SET, { blobsNow: async () => s3Blobs(await store.files(BUCKET, 'creg/')) });
+    const res = await gcScenario('s3', s3Set(), { blobsNow: async () => s3Blobs(await store.files(BUCKET, 'creg/')) });
     timings.gcS3 = { blobsBefore: res.before, blobsAfter: res.after, reclaimed: res.reclaimed, readOnlyUploadStatus: res.refusedStatus, gcMs: res.gcMs };
     console.log(`\nS3 GC: reclaimed ${res.reclaimed} of ${res.before} blobs; read-only POST /blobs/uploads/ -> ${res.refusedStatus}`);
     assert.is(res.reclaimed, 4);
