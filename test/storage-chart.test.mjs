@@ -179,6 +179,26 @@ for (const h of HELMS) {
     assert.match(fails(['registry.replicas=2', 'podDisruptionBudget.minAvailable=2']), /node drains would hang/);
   });
 
+  // Helm 3 needs a reachable cluster even for `install --dry-run=client`.
+  if (h.label === 'helm4') test(`${V} NOTES.txt speaks of the chosen storage only`, () => {
+    const notes = (set) => {
+      const r = runHelm(h.bin, ['install', 'reg', chartDir, '-n', 'registry', '--dry-run=client', '--set', set.join(',')]);
+      assert.is(r.status, 0, r.stderr);
+      return r.stdout.slice(r.stdout.indexOf('NOTES:'));
+    };
+    const s3 = notes(['storage.kind=s3', 'storage.s3.bucket=images', 'storage.s3.existingSecret=registry-s3', 'gc.enabled=true', 'registry.replicas=2']);
+    assert.match(s3, 'images in the S3 bucket images.');
+    assert.match(s3, 'Keys: Secret registry-s3 (must exist in registry).');
+    assert.match(s3, 'kubectl -n registry create job --from=cronjob/reg-creg-gc gc-now');
+    assert.not.match(s3, /nas-mount|NFS|sessionAffinity/);
+    const pvc = notes(['storage.kind=pvc']);
+    assert.match(pvc, 'kubectl -n registry get pvc reg-creg-data      # STATUS Bound');
+    assert.not.match(pvc, /nas-mount/);
+    const nfs = notes(['storage.kind=nfsVolume']);
+    assert.match(nfs, 'images on 172.27.128.2:/nas (nfs volume mounted by the kubelet) on nodes labelled node=registry.');
+    assert.not.match(nfs, /nas-mount/);
+  });
+
   test(`${V} availability and pod settings from a values file reach the registry pod`, () => {
     const values = join(work, `avail-${h.label}.yaml`);
     writeFileSync(values, `
