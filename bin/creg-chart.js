@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The bundled CLI (scripts/bundle-cli.mjs); the unbundled dist/cli.js behaves the same.
+// The bundled CLI (scripts/bundle-cli.mjs from src/main.ts); the unbundled dist/main.js behaves the same.
 import '../dist/creg-chart.js';

@@ -1,23 +1,29 @@
 import type { Argv } from 'yargs';
-import { withValuesFlags } from './values-flags.js';
+import { valuesOptions, withValuesFlags } from './values-flags.js';
 
 export const command = 'validate';
 export const describe = 'Check values files and --set against the values schema, for one cluster or for every cluster file in a folder (nothing is written)';
 
+/** This command's own flags (data: read by the builder and by src/fast-args.ts). */
+export const ownOptions = {
+  cluster: {
+    type: 'string',
+    array: true,
+    default: [] as string[],
+    describe: 'a cluster override file, merged after the -f files and checked on its own (repeatable)',
+  },
+  'cluster-dir': {
+    type: 'string',
+    array: true,
+    default: [] as string[],
+    describe: 'a folder of cluster override files: each *.yaml/*.yml is merged after the -f files and checked on its own (repeatable)',
+  },
+} as const;
+export const options = { ...valuesOptions, ...ownOptions } as const;
+
 export function builder(y: Argv) {
   return withValuesFlags(y)
-    .option('cluster', {
-      type: 'string',
-      array: true,
-      default: [] as string[],
-      describe: 'a cluster override file, merged after the -f files and checked on its own (repeatable)',
-    })
-    .option('cluster-dir', {
-      type: 'string',
-      array: true,
-      default: [] as string[],
-      describe: 'a folder of cluster override files: each *.yaml/*.yml is merged after the -f files and checked on its own (repeatable)',
-    })
+    .options(ownOptions)
     .example('$0 validate -f values.yaml', 'check one file merged over the defaults')
     .example('$0 validate -f base.yaml --cluster-dir clusters/', 'check every cluster file in clusters/ merged over base.yaml');
 }

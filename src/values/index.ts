@@ -1,5 +1,5 @@
 import { ValidationError, UserError } from '../errors.js';
-import { defaultsPath } from '../paths.js';
+import { builtInDefaults } from './defaults.js';
 import { mergeValues } from './merge.js';
 import { parseSetArgument } from './set.js';
 import { loadValuesFile, type Values, type ValuesSource } from './sources.js';
@@ -29,7 +29,7 @@ export interface ResolvedValues {
  * every file before failing.
  */
 export function resolveValues(input: ValuesInput): ResolvedValues {
-  const sources: ValuesSource[] = [loadValuesFile(input.defaultsFile ?? defaultsPath, input.defaultsFile ? (input.defaultsLabel ?? input.defaultsFile) : 'built-in defaults')];
+  const sources: ValuesSource[] = [input.defaultsFile ? loadValuesFile(input.defaultsFile, input.defaultsLabel ?? input.defaultsFile) : builtInDefaults()];
   const loadProblems: string[] = [];
   for (const file of input.valuesFiles ?? []) {
     try {
