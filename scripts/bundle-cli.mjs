@@ -52,7 +52,7 @@ const texts = {};
 // Two at a time: the machine may be busy.
 for (let i = 0; i < vectors.length; i += 2) {
   await Promise.all(vectors.slice(i, i + 2).map(async (args) => {
-    const { stdout, stderr } = await run(process.execPath, [bundle, ...args], { cwd: root, env: { ...process.env, CREG_CHART_NO_FAST_ARGS: '1' } }).catch((e) => {
+    const { stdout, stderr } = await run(process.execPath, [bundle, ...args], { cwd: root, env: { ...process.env, CREG_CHART_NO_FAST_PATH: '1' } }).catch((e) => {
       console.error(`bundle-cli: \`creg-chart ${args.join(' ')}\` failed: ${e.message}`);
       process.exit(1);
     });

@@ -54,13 +54,15 @@ const fastCommands: Record<string, () => Promise<FastCommand>> = {
 };
 
 export async function main(args: readonly string[]): Promise<void> {
-  const help = precomputedHelp(args);
+  // CREG_CHART_NO_FAST_PATH=1: always yargs (tests compare both paths).
+  const fast = !process.env.CREG_CHART_NO_FAST_PATH;
+  const help = fast ? precomputedHelp(args) : undefined;
   if (help !== undefined) {
     process.stdout.write(help);
     return;
   }
   const load = fastCommands[args[0]];
-  if (load && !process.env.CREG_CHART_NO_FAST_ARGS) {
+  if (load && fast) {
     const mod = await load();
     const argv = parseFast(args[0], args.slice(1), mod.options);
     if (argv) {

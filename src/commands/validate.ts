@@ -51,14 +51,17 @@ export async function handler(argv: Args): Promise<void> {
   const shared = ['built-in defaults', ...argv.values].join(' + ');
   console.log(`Checking ${files.length} cluster file(s), each merged over ${shared}${argv.set.length + argv['set-string'].length ? ' and followed by the --set flags' : ''}:`);
   const results = validateClusters(base, files);
+  // One write for the whole report (a fleet is a thousand lines).
+  const lines: string[] = [];
   for (const r of results) {
     if (r.problems.length === 0) {
-      console.log(`  ok    ${r.file}`);
+      lines.push(`  ok    ${r.file}`);
     } else {
-      console.log(`  FAIL  ${r.file}: ${r.problems.length} problem(s)`);
-      for (const p of r.problems) console.log(`          - ${p.replace(/\n/g, '\n            ')}`);
+      lines.push(`  FAIL  ${r.file}: ${r.problems.length} problem(s)`);
+      for (const p of r.problems) lines.push(`          - ${p.replace(/\n/g, '\n            ')}`);
     }
   }
+  process.stdout.write(`${lines.join('\n')}\n`);
   const bad = results.filter((r) => r.problems.length > 0);
   if (bad.length > 0) {
     throw new UserError(`${bad.length} of ${results.length} cluster file(s) are not valid: ${bad.map((r) => r.file).join(', ')}. Fix the fields listed above and run the same command again.`);

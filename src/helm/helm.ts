@@ -146,7 +146,11 @@ function rememberVersion(key: BinaryKey, version: string): void {
     writeFileSync(tmp, `${JSON.stringify(cache, null, 1)}\n`);
     renameSync(tmp, file); // readers see the old file or the new one
   } catch {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // the folder itself is unusable: nothing was written
+    }
   }
 }
 

@@ -35,11 +35,12 @@ export interface ClusterResult {
  */
 export function validateClusters(base: ValuesInput, clusterFiles: string[]): ClusterResult[] {
   // The shared -f files are read once up front: one that cannot be read is
-  // one error naming it, not a failure reported against every cluster file.
-  for (const file of base.valuesFiles ?? []) loadValuesFile(file);
+  // one error naming it, not a failure reported against every cluster file;
+  // every cluster file then reuses them (and the built-in defaults).
+  const shared = new Map((base.valuesFiles ?? []).map((file) => [file, loadValuesFile(file)]));
   return clusterFiles.map((file) => {
     try {
-      const resolved = resolveValues({ ...base, valuesFiles: [...(base.valuesFiles ?? []), file] });
+      const resolved = resolveValues({ ...base, valuesFiles: [...(base.valuesFiles ?? []), file] }, shared);
       return { file, problems: [], resolved };
     } catch (err) {
       if (err instanceof ValidationError) return { file, problems: err.problems };
