@@ -21,11 +21,12 @@ const outdir = join(root, 'dist');
 const bundle = join(outdir, 'creg-chart.js');
 const helpFile = join(outdir, 'help.json');
 rmSync(helpFile, { force: true });
-for (const f of readdirSync(outdir)) if (f.startsWith('cli-chunk-') || f === 'creg-chart.js') rmSync(join(outdir, f));
+for (const f of readdirSync(outdir)) if (f.startsWith('cli-chunk-') || f === 'creg-chart.js' || f === 'fleet-worker.js') rmSync(join(outdir, f));
 const started = Date.now();
 try {
   await build({
-    entryPoints: { 'creg-chart': join(root, 'src', 'main.ts') },
+    // fleet-worker: the worker thread of `validate --cluster-dir` (src/values/clusters.ts finds it beside its chunk).
+    entryPoints: { 'creg-chart': join(root, 'src', 'main.ts'), 'fleet-worker': join(root, 'src', 'values', 'fleet-worker.ts') },
     outdir,
     chunkNames: 'cli-chunk-[hash]',
     bundle: true,

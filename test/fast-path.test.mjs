@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { ROOT, tempDir } from './helpers/chart.mjs';
@@ -164,6 +164,32 @@ test("helm's version is cached by path, size and mtime; a changed binary is aske
   } finally {
     for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
   }
+});
+
+test('validate --cluster-dir: a worker thread for half of a fleet changes nothing in the report or the exit code', () => {
+  const dir = join(work, 'fleet');
+  mkdirSync(join(dir, 'clusters'), { recursive: true });
+  writeFileSync(join(dir, 'base.yaml'), 'registry:\n  kind: Deployment\n');
+  for (let i = 1; i <= 150; i++) {
+    const bad = i === 3 ? 'registry:\n  replicas: two\n' : i === 140 ? 'servce:\n  name: x\n' : i === 141 ? 'nas: [\n' : '';
+    writeFileSync(join(dir, 'clusters', `c${String(i).padStart(3, '0')}.yaml`), `nas:\n  server: 10.0.${i}.2\n${bad}`);
+  }
+  const args = ['validate', '-f', join(dir, 'base.yaml'), '--cluster-dir', join(dir, 'clusters')];
+  const one = creg(args, { CREG_CHART_FLEET_WORKER: 'never' });
+  const two = creg(args, { CREG_CHART_FLEET_WORKER: 'always' });
+  assert.is(one.code, 1, one.err);
+  assert.equal(two, one);
+  assert.match(one.out, /FAIL +\S+c003\.yaml: 1 problem/);
+  assert.match(one.out, /FAIL +\S+c140\.yaml: 1 problem\(s\)\n +- \S+c140\.yaml:\d+: servce: unknown key; did you mean "service"\?/);
+  assert.match(one.out, /FAIL +\S+c141\.yaml: 1 problem\(s\)\n +- \S+c141\.yaml:3:1: not valid YAML/);
+  assert.is(one.out.split('\n').filter((l) => /^ {2}ok {4}/.test(l)).length, 147);
+  assert.match(one.err, /^Error: 3 of 150 cluster file\(s\) are not valid/);
+  // A shared -f file that cannot be read is one error, on both paths.
+  const missing = ['validate', '-f', join(dir, 'nope.yaml'), '--cluster-dir', join(dir, 'clusters')];
+  const m1 = creg(missing, { CREG_CHART_FLEET_WORKER: 'never' });
+  assert.equal(creg(missing, { CREG_CHART_FLEET_WORKER: 'always' }), m1);
+  assert.is(m1.code, 1);
+  assert.match(m1.err, /nope\.yaml: cannot read the values file/);
 });
 
 test.run();

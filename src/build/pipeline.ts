@@ -5,12 +5,10 @@ import { stringify } from 'yaml';
 import { UserError } from '../errors.js';
 import { findHelm, type Helm } from '../helm/helm.js';
 import { chartTemplatesDir, defaultsPath, packageRoot, schemaPath, signerBundlePath } from '../paths.js';
-import { renderChartReadme } from '../render/chart-readme.js';
 import { chartImages, renderChartTemplates } from '../render/chart-templates.js';
 import { resolveValues, type Values, type ValuesInput } from '../values/index.js';
 import { HELM_YAML_OPTIONS } from '../values/sources.js';
 import { valuesSchema } from '../values/validate.js';
-import { packChart } from './package.js';
 
 /**
  * A check that rides on the build's `helm lint --strict` (no helm process of
@@ -114,7 +112,8 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
     const linting = helm.run(['lint', '--strict', stagedChart]);
     linting.catch(() => {}); // awaited below
     // While helm lints: the README (from the schema validation already parsed)
-    // and the archive. Lint reads neither.
+    // and the archive, with modules loaded only now. Lint reads neither.
+    const [{ renderChartReadme }, { packChart }] = await Promise.all([import('../render/chart-readme.js'), import('./package.js')]);
     const readme = Buffer.from(renderChartReadme({ chart, schema: valuesSchema().schema, values }));
     const packing = packChart({ chartDir: stagedChart, chartName: name, exclude: new Set(checks.map((c) => c.file)), contents: new Map([['README.md', readme]]) });
     packing.catch(() => {}); // awaited below

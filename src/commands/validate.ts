@@ -45,12 +45,12 @@ export async function handler(argv: Args): Promise<void> {
     console.log(`Values are valid: ${layers.join(', ')}`);
     return;
   }
-  const { listClusterFiles, validateClusters } = await import('../values/clusters.js');
+  const { listClusterFiles, checkClusters } = await import('../values/clusters.js');
   const { UserError } = await import('../errors.js');
   const files = [...argv.cluster, ...argv['cluster-dir'].flatMap((d) => listClusterFiles(d))];
   const shared = ['built-in defaults', ...argv.values].join(' + ');
   console.log(`Checking ${files.length} cluster file(s), each merged over ${shared}${argv.set.length + argv['set-string'].length ? ' and followed by the --set flags' : ''}:`);
-  const results = validateClusters(base, files);
+  const results = await checkClusters(base, files);
   // One write for the whole report (a fleet is a thousand lines).
   const lines: string[] = [];
   for (const r of results) {
