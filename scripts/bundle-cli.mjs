@@ -7,7 +7,7 @@
 //
 // Then it captures what the bundle's yargs prints for `--help`, `-h`,
 // `<command> --help`, `<command> -h` and `--version` into dist/help.json,
-// keyed to the bundle's size and mtime: src/main.ts prints those texts
+// keyed to the bundle's size and mtime: bin/creg-chart.js prints those texts
 // without loading yargs while they belong to the bundle on disk.
 import { execFile } from 'node:child_process';
 import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';

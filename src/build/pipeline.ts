@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { UserError } from '../errors.js';
@@ -90,8 +90,9 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
   const helm = await helmPromise;
 
   const outputDir = resolve(opts.outputDir);
-  await mkdir(outputDir, { recursive: true });
-  const staging = await mkdtemp(join(outputDir, '.creg-build-'));
+  // Synchronous file calls: a few dozen small files, faster than a thread-pool round trip each.
+  mkdirSync(outputDir, { recursive: true });
+  const staging = mkdtempSync(join(outputDir, '.creg-build-'));
   try {
     const stagedChart = join(staging, name);
     const appVersion = String((values.registry as { image: { tag: string } }).image.tag);
@@ -99,13 +100,13 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
     const chart = { name, version, appVersion };
     await renderChartTemplates(chartTemplatesDir, stagedChart, { chart, images: chartImages(values), prerelease: version.includes('-') });
     await writeValuesYaml(join(stagedChart, 'values.yaml'), values, layers, opts);
-    await copyFile(schemaPath, join(stagedChart, 'values.schema.json'));
-    await mkdir(join(stagedChart, 'files'), { recursive: true });
-    await copyFile(signerBundlePath, join(stagedChart, 'files', 'signer.js'));
+    copyFileSync(schemaPath, join(stagedChart, 'values.schema.json'));
+    mkdirSync(join(stagedChart, 'files'), { recursive: true });
+    copyFileSync(signerBundlePath, join(stagedChart, 'files', 'signer.js'));
     const checks = opts.lintChecks ?? DEFAULT_LINT_CHECKS;
     for (const check of checks) {
-      await mkdir(dirname(join(stagedChart, check.file)), { recursive: true });
-      await writeFile(join(stagedChart, check.file), check.content(values));
+      mkdirSync(dirname(join(stagedChart, check.file)), { recursive: true });
+      writeFileSync(join(stagedChart, check.file), check.content(values));
     }
 
     log(`Linting with helm ${helm.version} (${helm.bin}) and packaging`);
@@ -118,7 +119,7 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
     const packing = packChart({ chartDir: stagedChart, chartName: name, exclude: new Set(checks.map((c) => c.file)), contents: new Map([['README.md', readme]]) });
     packing.catch(() => {}); // awaited below
     const lint = await linting;
-    for (const check of checks) await rm(join(stagedChart, check.file), { force: true });
+    for (const check of checks) rmSync(join(stagedChart, check.file), { force: true });
     if (lint.code !== 0) {
       const output = lint.stdout + lint.stderr;
       const reason = checks.map((c) => c.explain(output)).find((r) => r !== undefined);
@@ -126,14 +127,14 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
       const detail = output.split('\n').filter((l) => /\[(ERROR|WARNING)\]|Error:/.test(l)).join('\n') || output;
       throw new UserError(`helm lint --strict failed; nothing was written to ${opts.outputDir}:\n${detail.trim()}`);
     }
-    await writeFile(join(stagedChart, 'README.md'), readme);
+    writeFileSync(join(stagedChart, 'README.md'), readme);
     const packed = await packing;
     const tgzName = `${name}-${version}.tgz`;
     const tgzPath = join(outputDir, tgzName);
     const chartDir = join(outputDir, name);
     if ('tgz' in packed) {
-      await writeFile(join(staging, tgzName), packed.tgz);
-      await rename(join(staging, tgzName), tgzPath);
+      writeFileSync(join(staging, tgzName), packed.tgz);
+      renameSync(join(staging, tgzName), tgzPath);
     } else {
       log(`Packaging with helm package: ${packed.refused}`);
       const pkgDir = join(staging, 'package');
@@ -141,15 +142,15 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
       if (pkg.code !== 0) {
         throw new UserError(`helm package failed; nothing was written to ${opts.outputDir}:\n${(pkg.stderr || pkg.stdout).trim()}`);
       }
-      await rename(join(pkgDir, tgzName), tgzPath);
+      renameSync(join(pkgDir, tgzName), tgzPath);
     }
-    if (existsSync(chartDir)) await rename(chartDir, join(staging, 'previous'));
-    await rename(stagedChart, chartDir);
+    if (existsSync(chartDir)) renameSync(chartDir, join(staging, 'previous'));
+    renameSync(stagedChart, chartDir);
     log(`Chart folder: ${displayPath(chartDir)}`);
     log(`Packaged chart: ${displayPath(tgzPath)}`);
     return { chartDir, tgzPath, values, helmVersion: helm.version };
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    rmSync(staging, { recursive: true, force: true });
   }
 }
 
