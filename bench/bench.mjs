@@ -110,7 +110,8 @@ try {
     const ratio = build / helmMs;
     const helpRatio = help / median(t.helmHelp);
     const speedup = helmFleet / fleet;
-    console.log(`  build                                  ${fmt(build)}   ratio ${ratio.toFixed(2)}   (goal <= 0.90: ${verdict(ratio <= 0.9)})`);
+    const perRun = t[`build/${name}`].map((b, i) => b / t.helm[i]).sort((a, b) => a - b);
+    console.log(`  build                                  ${fmt(build)}   ratio ${ratio.toFixed(2)}   (goal <= 0.90: ${verdict(ratio <= 0.9)}; per run ${perRun[0].toFixed(2)}-${perRun[perRun.length - 1].toFixed(2)})`);
     console.log(`  --help                                 ${fmt(help)}   ratio ${helpRatio.toFixed(2)}   (goal <= 1.00: ${verdict(helpRatio <= 1)})`);
     console.log(`  validate --cluster-dir (${fleetSize} files)     ${fmt(fleet)}   (goal <= 1000 ms: ${verdict(fleet <= 1000)}); ${speedup.toFixed(0)}x helm one by one (goal >= 50x: ${verdict(speedup >= 50)})`);
     console.log(`  node -e 0 (Node.js start alone)        ${fmt(median(t[`node/${name}`]))}`);
