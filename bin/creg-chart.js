@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // `--help`, `-h`, `<command> --help` and `--version` print the text that
 // scripts/bundle-cli.mjs captured from the CLI's yargs at compile time
-// (dist/help.json), while it belongs to the bundle on disk (same size and
-// mtime), without loading anything else. Every other command line runs the
+// (dist/help.json), while it belongs to the bundle on disk (the id in the
+// bundle's first line), without loading anything else. Every other command line runs the
 // bundled CLI (dist/creg-chart.js, from src/main.ts). CREG_CHART_NO_FAST_PATH=1
 // always takes the long way (tests compare both).
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 let text;
@@ -13,8 +13,8 @@ if (args.length > 0 && args.length <= 2 && !process.env.CREG_CHART_NO_FAST_PATH 
   try {
     const dist = new URL('../dist/', import.meta.url);
     const help = JSON.parse(readFileSync(new URL('help.json', dist), 'utf8'));
-    const bundle = statSync(new URL('creg-chart.js', dist));
-    if (bundle.size === help.bundle.size && bundle.mtimeMs === help.bundle.mtimeMs) text = help.texts[args.join('\0')];
+    const firstLine = readFileSync(new URL('creg-chart.js', dist), 'utf8').slice(0, 80);
+    if (typeof help.bundleId === 'string' && firstLine.startsWith(`// creg-chart bundle ${help.bundleId}\n`)) text = help.texts[args.join('\0')];
   } catch {
     // no precomputed help: yargs prints it
   }

@@ -7,10 +7,12 @@
 //
 // Then it captures what the bundle's yargs prints for `--help`, `-h`,
 // `<command> --help`, `<command> -h` and `--version` into dist/help.json,
-// keyed to the bundle's size and mtime: bin/creg-chart.js prints those texts
-// without loading yargs while they belong to the bundle on disk.
+// keyed to this bundle by a random id written in the bundle's first line:
+// bin/creg-chart.js prints those texts without loading yargs while the ids
+// match (mtimes would not do: npm sets every file's mtime when it packs).
 import { execFile } from 'node:child_process';
-import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -23,6 +25,7 @@ const helpFile = join(outdir, 'help.json');
 rmSync(helpFile, { force: true });
 for (const f of readdirSync(outdir)) if (f.startsWith('cli-chunk-') || f === 'creg-chart.js' || f === 'fleet-worker.js') rmSync(join(outdir, f));
 const started = Date.now();
+const bundleId = randomBytes(12).toString('hex');
 try {
   await build({
     // fleet-worker: the worker thread of `validate --cluster-dir` (src/values/clusters.ts finds it beside its chunk).
@@ -37,7 +40,8 @@ try {
     minify: true,
     legalComments: 'none',
     // CommonJS dependencies (handlebars) call require(); ESM has none.
-    banner: { js: "import { createRequire as __cregRequire } from 'node:module'; const require = __cregRequire(import.meta.url);" },
+    // First line: the id dist/help.json is keyed to (bin/creg-chart.js reads it).
+    banner: { js: `// creg-chart bundle ${bundleId}\nimport { createRequire as __cregRequire } from 'node:module'; const require = __cregRequire(import.meta.url);` },
     logLevel: 'warning',
   });
 } catch (e) {
@@ -64,6 +68,5 @@ for (let i = 0; i < vectors.length; i += 2) {
     texts[args.join('\0')] = stdout;
   }));
 }
-const st = statSync(bundle);
-writeFileSync(helpFile, JSON.stringify({ bundle: { size: st.size, mtimeMs: st.mtimeMs }, texts }));
+writeFileSync(helpFile, JSON.stringify({ bundleId, texts }));
 console.log(`bundle-cli: wrote ${bundle} and ${vectors.length} help texts in ${Date.now() - started} ms`);

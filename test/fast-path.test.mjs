@@ -42,6 +42,24 @@ test('precomputed help and version: byte for byte what yargs prints, for every c
   assert.match(creg(['--version']).out, /^\d+\.\d+\.\d+\n$/);
 });
 
+test('precomputed help is used only with the bundle it was captured from', () => {
+  const dir = join(work, 'stale');
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  mkdirSync(join(dir, 'dist'), { recursive: true });
+  writeFileSync(join(dir, 'bin', 'creg-chart.js'), readFileSync(cli));
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  writeFileSync(join(dir, 'dist', 'creg-chart.js'), '// creg-chart bundle abc123\nconsole.log("the long way");\n');
+  const run = (args) => spawnSync(process.execPath, [join(dir, 'bin', 'creg-chart.js'), ...args], { encoding: 'utf8' }).stdout;
+  writeFileSync(join(dir, 'dist', 'help.json'), JSON.stringify({ bundleId: 'abc123', texts: { '--help': 'precomputed\n' } }));
+  assert.is(run(['--help']), 'precomputed\n');
+  assert.is(run(['-h']), 'the long way\n', 'a vector without a text');
+  assert.is(run(['build']), 'the long way\n');
+  writeFileSync(join(dir, 'dist', 'help.json'), JSON.stringify({ bundleId: 'abc124', texts: { '--help': 'precomputed\n' } }));
+  assert.is(run(['--help']), 'the long way\n', 'another bundle');
+  writeFileSync(join(dir, 'dist', 'help.json'), '{');
+  assert.is(run(['--help']), 'the long way\n', 'a broken file');
+});
+
 /** What yargs hands the command's handler, for the keys the handler reads. */
 async function yargsArgs(mod, args) {
   let seen;
