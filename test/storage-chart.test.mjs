@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HELMS, buildChart, find, helmTemplate, runHelm, tempDir, validateObject } from './helpers/chart.mjs';
+import { HELMS, ROOT, buildChart, find, helmTemplate, runHelm, tempDir, validateObject } from './helpers/chart.mjs';
 import { resolveValues } from '../dist/values/index.js';
 
 const work = tempDir('creg-storage-chart-');
@@ -254,6 +254,21 @@ registry:
     assert.is(find(objects, 'PodDisruptionBudget').spec.minAvailable, 1);
   });
 }
+
+// ---------------------------------------------------------------- init
+
+test('creg-chart init writes the commented storage choice (nasMount selected, the other three explained)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const file = join(work, 'init.yaml');
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'creg-chart.js'), 'init', file], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, 'Choose storage.kind (nasMount, nfsVolume, pvc or s3');
+  const text = readFileSync(file, 'utf8');
+  assert.match(text, /^storage:\n  # -- nasMount, nfsVolume, pvc or s3 \(see the README, "Storage"\)\.\n  kind: nasMount$/m);
+  for (const kind of ['nasMount', 'nfsVolume', 'pvc', 's3']) assert.match(text, new RegExp(`^#   ${kind} `, 'm'));
+  assert.not.match(text, /accessKey:|secretKey:/, 'no credential fields to fill in');
+});
 
 // ---------------------------------------------------------------- messages
 
