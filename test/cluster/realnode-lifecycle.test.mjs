@@ -178,9 +178,12 @@ if (realNodeTestsEnabled(test, FILE)) {
     test(`${H}: node trust writes ca.crt and hosts.toml into the test containerd's config_path`, async () => {
       const dir = join(s.node.certsDir, `${st.ip}:5000`);
       const caPem = b64d((await get(`/api/v1/namespaces/${ns}/secrets/${full}-ca`)).data['ca.crt']);
+      // The node trust pod started before the signer published the CA ConfigMap:
+      // the kubelet projects it into the running pod on its sync period (1 min
+      // by default, plus jitter and its cache TTL), then the script's next check.
       await waitFor(`${dir}/ca.crt`, () => {
         try { return readFileSync(join(dir, 'ca.crt'), 'utf8') === caPem; } catch { return false; }
-      }, 60000);
+      }, 180000);
       assert.match(readFileSync(join(dir, 'hosts.toml'), 'utf8'), new RegExp(`https://${st.ip.replace(/\./g, '\\.')}:5000`));
     });
 
