@@ -78,9 +78,14 @@ app.kubernetes.io/component: registry
 
 {{/*
 A quoted image reference from an image object: include "creg.image" .Values.registry.image
+With a digest, the pod runs repository@digest (immutable) and the tag is kept as a comment.
 */}}
 {{- define "creg.image" -}}
+{{- if .digest -}}
+{{- printf "%s@%s" .repository .digest | quote }} # tag {{ .tag }}
+{{- else -}}
 {{- printf "%s:%s" .repository .tag | quote -}}
+{{- end -}}
 {{- end -}}
 
 {{/* A list of strings joined with commas, quoted: include "creg.csv" .Values.nas.mountOptions */}}

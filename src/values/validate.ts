@@ -18,6 +18,9 @@ export interface SchemaNode {
   minimum?: number;
   maximum?: number;
   pattern?: string;
+  not?: SchemaNode;
+  allOf?: SchemaNode[];
+  additionalProperties?: boolean | SchemaNode;
 }
 
 let compiled: { validate: ValidateFunction; schema: SchemaNode } | undefined;
@@ -97,6 +100,15 @@ function schemaAt(schema: SchemaNode, path: ValuePath): SchemaNode | undefined {
   return cur;
 }
 
+/** The schema node at an ajv schemaPath such as `#/properties/nas/allOf/1/not`. */
+function schemaAtPointer(schema: SchemaNode, pointer: string): SchemaNode | undefined {
+  let cur: unknown = schema;
+  for (const part of pointer.replace(/^#\/?/, '').split('/').filter(Boolean)) {
+    cur = (cur as Record<string, unknown> | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return typeof cur === 'object' && cur !== null ? (cur as SchemaNode) : undefined;
+}
+
 function valueAt(values: unknown, path: ValuePath): unknown {
   let cur = values as Record<string | number, unknown> | undefined;
   for (const p of path) cur = cur?.[p] as Record<string | number, unknown> | undefined;
@@ -108,7 +120,7 @@ function given(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return `a list (${JSON.stringify(v).slice(0, 60)})`;
   if (typeof v === 'object') return 'a map';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 100 ? `${v.slice(0, 100)}...` : v)}${v.length > 100 ? ` (${v.length} characters)` : ''}`;
   return `${typeof v === 'number' && !Number.isInteger(v) ? 'the number' : typeof v === 'number' ? 'the integer' : `the ${typeof v}`} ${JSON.stringify(v)}`;
 }
 
@@ -165,8 +177,15 @@ function describe(e: ErrorObject, path: ValuePath, values: Values, schema: Schem
     }
     case 'enum':
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${given(value)}.`;
+    case 'not': {
+      // A refused value or range: the `not` schema's description says why.
+      const why = schemaAtPointer(schema, e.schemaPath)?.description;
+      if (why) {
+        return `${whereSet(sources, path)}: ${formatPath(path)}: ${given(value)} is refused: ${why}.`;
+      }
+    }
+    // falls through
     case 'pattern':
-    case 'not':
     case 'maxLength':
     case 'minLength': {
       const what = node?.description ? node.description.replace(/\.$/, '') : `a string matching ${node?.pattern}`;
@@ -176,7 +195,10 @@ function describe(e: ErrorObject, path: ValuePath, values: Values, schema: Schem
         : '';
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected ${lowerFirst(what)}${extra}, got ${given(value)}.${unsafe}`;
     }
-    case 'anyOf':
+    case 'anyOf': {
+      const why = schemaAtPointer(schema, e.schemaPath.replace(/\/anyOf$/, ''))?.description;
+      if (why && !/quantity/i.test(why)) return `${whereSet(sources, path)}: ${formatPath(path)}: expected ${lowerFirst(why.replace(/\.$/, ''))}, got ${given(value)}.`;
+    }
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected a Kubernetes quantity such as 100m, 64Mi or 1, got ${given(value)}.`;
     case 'maxItems':
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected at most ${params.limit} items, got ${Array.isArray(value) ? value.length : given(value)}.`;
