@@ -95,7 +95,7 @@ for (const h of HELMS) {
     assert.is(env.NAS_SERVER, '172.27.128.2');
     assert.is(env.NAS_PATH, '/nas');
     assert.is(env.NAS_MOUNT_PATH, '/eyoh-creg');
-    assert.is(env.NAS_MOUNT_OPTIONS, 'nfsvers=4.1,hard,timeo=600,retrans=2');
+    assert.is(env.NAS_MOUNT_OPTIONS, 'nfsvers=4.1,hard,timeo=600,retrans=2,nosuid,nodev,noexec');
     assert.is(env.CHECK_INTERVAL_SECONDS, '30');
     const script = c.args[0];
     assert.match(script, /nsenter/);
