@@ -59,10 +59,19 @@ export function valuesSchema(): { validate: ValidateFunction; schema: SchemaNode
 export function validateValues(values: Values, sources: ValuesSource[]): string[] {
   const { validate, schema } = valuesSchema();
   if (validate(values)) return [];
-  const errors = (validate.errors ?? []).filter((e) => !isNoise(e, validate.errors ?? []));
+  const all = validate.errors ?? [];
+  // anyOf/oneOf errors by value path: one lookup per error keeps this linear in the number of errors.
+  const unions = new Map<string, ErrorObject[]>();
+  for (const o of all) if (o.keyword === 'anyOf' || o.keyword === 'oneOf') unions.set(o.instancePath, [...(unions.get(o.instancePath) ?? []), o]);
+  const errors = all.filter((e) => !isNoise(e, unions.get(e.instancePath) ?? []));
   const seen = new Set<string>();
   const problems: string[] = [];
+  const MAX_PROBLEMS = 50;
   for (const e of errors) {
+    if (problems.length >= MAX_PROBLEMS) {
+      problems.push(`... and more problems after these ${MAX_PROBLEMS}; fix these first.`);
+      break;
+    }
     const path = pointerToPath(e.instancePath);
     const message = describe(e, path, values, schema, sources);
     if (!seen.has(message)) {
@@ -74,10 +83,10 @@ export function validateValues(values: Values, sources: ValuesSource[]): string[
 }
 
 /** Drops ajv's follow-on errors (`anyOf` summaries once its branches are reported, `not` wrappers). */
-function isNoise(e: ErrorObject, all: ErrorObject[]): boolean {
+function isNoise(e: ErrorObject, unionsHere: ErrorObject[]): boolean {
   if (e.keyword === 'anyOf' || e.keyword === 'oneOf') return false;
   // For an anyOf (quantities), report only the anyOf summary, not each branch.
-  return all.some((o) => (o.keyword === 'anyOf' || o.keyword === 'oneOf') && o.instancePath === e.instancePath && e.schemaPath.startsWith(o.schemaPath.replace(/\/(anyOf|oneOf)$/, '')) && e !== o && e.schemaPath.includes('/anyOf/'));
+  return unionsHere.some((o) => o.instancePath === e.instancePath && e.schemaPath.startsWith(o.schemaPath.replace(/\/(anyOf|oneOf)$/, '')) && e !== o && e.schemaPath.includes('/anyOf/'));
 }
 
 function pointerToPath(pointer: string): ValuePath {
@@ -200,6 +209,10 @@ function describe(e: ErrorObject, path: ValuePath, values: Values, schema: Schem
       if (why && !/quantity/i.test(why)) return `${whereSet(sources, path)}: ${formatPath(path)}: expected ${lowerFirst(why.replace(/\.$/, ''))}, got ${given(value)}.`;
     }
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected a Kubernetes quantity such as 100m, 64Mi or 1, got ${given(value)}.`;
+    case 'maxProperties':
+      return `${whereSet(sources, path)}: ${formatPath(path)}: expected at most ${params.limit} keys, got ${value && typeof value === 'object' ? Object.keys(value).length : given(value)}.`;
+    case 'propertyNames':
+      return `${whereSet(sources, path)}: ${formatPath(path)}: the key ${JSON.stringify(String(params.propertyName)).slice(0, 80)} is not allowed here (letters, digits, '_' and '-', starting with a letter or '_').`;
     case 'maxItems':
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected at most ${params.limit} items, got ${Array.isArray(value) ? value.length : given(value)}.`;
     default:
