@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Helm } from '../helm/helm.js';
 import { formatPath } from '../values/validate.js';
-import { withoutNullKeys } from '../values/emit.js';
+import { commentText, withoutNullKeys } from '../values/emit.js';
 import type { ValuePath } from '../values/sources.js';
 
 /**
@@ -87,7 +87,7 @@ export function checkHelmValues(validated: Record<string, unknown>, helmValues: 
   if (typeof got === 'object' && got !== null && !('global' in want) && JSON.stringify(got.global) === '{}') delete got.global;
   const diff = differences(want, got);
   if (diff.length === 0) return;
-  const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v).slice(0, 120));
+  const show = (v: unknown): string => (v === undefined ? 'nothing' : commentText(JSON.stringify(v).slice(0, 120)));
   const at = (root: unknown, p: ValuePath): unknown => p.reduce<unknown>((cur, k) => (cur as Record<string | number, unknown> | undefined)?.[k], root);
   const lines = diff.map((p) => `  - ${formatPath(p)}: validated ${show(at(want, p))}, Helm ${helmVersion} reads ${show(at(got, p))}`);
   throw new UserError(

@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument, type ParseOptions, type DocumentOptions, type SchemaOptions } from 'yaml';
+import { LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, type ParseOptions, type DocumentOptions, type SchemaOptions } from 'yaml';
 import { UserError } from '../errors.js';
 
 export type ValuePath = (string | number)[];
@@ -45,8 +45,12 @@ export const HELM_YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions =
 /** Values files larger than this are refused (Helm keeps a release, values included, in one 1 MiB Secret). */
 export const MAX_VALUES_FILE_BYTES = 4 * 1024 * 1024;
 
-/** Explicit tags Helm's reader (go-yaml v2) and ours read the same way. */
-const SAME_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+/**
+ * Explicit tags Helm's reader (go-yaml v2) and ours read the same way. Not
+ * !!float, !!int, !!bool or !!null: `!!float 1` is the number 1 to Helm and
+ * the string "1" to our parser (test/fixtures/hostile/tag-float-on-integer.yaml).
+ */
+const SAME_TAGS = new Set(['str', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
 const TAG_HINT: Record<string, string> = {
   'tag:yaml.org,2002:binary': 'Helm keeps !!binary data as its base64 text, not as bytes; write the plain string',
   'tag:yaml.org,2002:omap': 'Helm reads !!omap as a list of one-key maps, not as a map; write a plain map',
@@ -183,8 +187,11 @@ export function loadValuesFile(path: string, label = path): ValuesSource {
   const check = (node: unknown): void => {
     const tag = (node as { tag?: string } | null)?.tag;
     if (tag && !SAME_TAGS.has(tag)) {
-      const hint = TAG_HINT[tag] ?? 'Helm does not read local tags the way creg-chart does; remove the tag';
+      const hint = TAG_HINT[tag] ?? (tag.startsWith('tag:yaml.org,2002:') ? 'Helm and creg-chart do not read this tag the same way; write the value without it' : 'Helm does not read local tags the way creg-chart does; remove the tag');
       throw new UserError(`${label}${lineOfNode(node)}: the tag ${tag.replace('tag:yaml.org,2002:', '!!')} is not supported in values: ${hint}.`);
+    }
+    if (isAlias(node) && node.resolve(doc) === undefined) {
+      throw new UserError(`${label}${lineOfNode(node)}: not valid YAML: the alias *${node.source} names no anchor (&${node.source}) before it. Define the anchor first or write the value out.`);
     }
     if (isMap(node)) {
       const seen = new Set<string>();
@@ -210,7 +217,7 @@ export function loadValuesFile(path: string, label = path): ValuesSource {
     check(doc.contents);
     values = doc.toJS({ maxAliasCount: 100 }) as unknown;
   } catch (err) {
-    if (err instanceof ReferenceError && /alias/i.test(err.message)) {
+    if (err instanceof ReferenceError && /excessive alias/i.test(err.message)) {
       throw new UserError(`${label}: its aliases (*name) expand to too many values (a YAML "billion laughs" bomb, or far more aliases than a values file needs). Write the values out.`);
     }
     if (err instanceof RangeError) throw tooDeep;
