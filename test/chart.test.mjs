@@ -109,10 +109,10 @@ for (const h of HELMS) {
     const c2 = podSpecOf(other).containers[0];
     assert.is(c2.args[0], script);
     assert.is(envOf(c2).NAS_SERVER, 'nas.example.org');
-    assert.is(envOf(c2).NAS_MOUNT_OPTIONS, 'vers=3');
+    assert.is(envOf(c2).NAS_MOUNT_OPTIONS, 'vers=3,nosuid,nodev', 'nosuid,nodev always added');
     assert.is(envOf(c2).CHECK_INTERVAL_SECONDS, '7');
     assert.is(podSpecOf(find(render(h, ['--set', 'nas.mountOptions=null']), 'DaemonSet', `${FULL}-nas-mount`)).containers[0].env
-      .find((e) => e.name === 'NAS_MOUNT_OPTIONS').value, '');
+      .find((e) => e.name === 'NAS_MOUNT_OPTIONS').value, 'nosuid,nodev', 'even with no options set');
   });
 
   test(`${V} defaults: ReplicationController registry pod per the contract`, () => {
@@ -200,7 +200,9 @@ for (const h of HELMS) {
       POD_NAMESPACE: { fieldRef: { fieldPath: 'metadata.namespace' } },
       SERVICE_NAME: 'registry-svc',
       CA_SECRET: `${FULL}-ca`,
+      CA_SECRET_EXISTING: 'false',
       CA_CONFIGMAP: `${FULL}-ca`,
+      CA_PIN_SECRET: `${FULL}-ca-pin`,
       TLS_SECRET: `${FULL}-tls`,
       WORKLOAD_KIND: 'ReplicationController',
       WORKLOAD_NAME: FULL,
@@ -220,7 +222,7 @@ for (const h of HELMS) {
     assert.equal(role.rules, [
       { apiGroups: [''], resources: ['services'], resourceNames: ['registry-svc'], verbs: ['get'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-      { apiGroups: [''], resources: ['secrets'], resourceNames: [`${FULL}-ca`, `${FULL}-tls`], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: [`${FULL}-ca`, `${FULL}-tls`, `${FULL}-ca-pin`], verbs: ['get', 'update', 'patch'] },
       { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
       { apiGroups: [''], resources: ['configmaps'], resourceNames: [`${FULL}-ca`], verbs: ['get', 'update', 'patch'] },
       { apiGroups: [''], resources: ['replicationcontrollers'], resourceNames: [FULL], verbs: ['get'] },

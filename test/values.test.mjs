@@ -73,7 +73,7 @@ const unreadable = [
   ['empty.yaml', /empty\.yaml: the values file is empty\. .*creg-chart init/],
   ['notyaml.yaml', /notyaml\.yaml:\d+:\d+: not valid YAML: /],
   ['toplevellist.yaml', /toplevellist\.yaml: expected a map of keys at the top level .* but the file holds a list/],
-  ['duplicatekey.yaml', /duplicatekey\.yaml:3:1: not valid YAML: Map keys must be unique/],
+  ['duplicatekey.yaml', /duplicatekey\.yaml:3: not valid YAML: the key "registry" appears twice in the same map/],
   ['does-not-exist.yaml', /does-not-exist\.yaml: cannot read the values file: the file does not exist/],
 ];
 for (const [file, message] of unreadable) {
