@@ -265,7 +265,7 @@ for (const shell of SHELLS) {
       });
       const r = run(shell, env, sb.dir);
       assert.is(r.status, 0, r.out);
-      assert.equal(sb.hostCalls()[1], ['mount', '-t', 'nfs', '-o', 'vers=4,$(touch pwned-opt) *',
+      assert.equal(sb.hostCalls()[1], ['mount', '-t', 'nfs', '-o', 'vers=4,$(touch pwned-opt) *,nosuid,nodev',
         'nas;touch pwned-server:/x $(touch pwned-path) && touch pwned-and', target]);
       assert.ok(existsSync(join(target, 'registry')));
       const everywhere = [...readdirSync(sb.dir), ...readdirSync(sb.host), ...readdirSync(sb.bin)];
@@ -281,6 +281,26 @@ for (const shell of SHELLS) {
         assert.is(r.status, 2, `${JSON.stringify(extra)}: ${r.out}`);
       }
       assert.equal(sb.calls(), []);
+    } finally { sb.cleanup(); }
+  });
+
+  test(`${S} suid and dev are refused; nosuid,nodev are added when the options lack them`, () => {
+    const sb = sandbox();
+    try {
+      for (const opts of ['hard,suid', 'dev', 'suid,nosuid']) {
+        const r = run(shell, sb.env({ NAS_MOUNT_OPTIONS: opts }), sb.dir);
+        assert.is(r.status, 2, `${opts}: ${r.out}`);
+        assert.match(r.out, /refusing mount options .*: suid and dev are not allowed/);
+      }
+      assert.equal(sb.calls(), [], 'nothing mounted');
+      for (const [given, used] of [['', 'nosuid,nodev'], ['hard', 'hard,nosuid,nodev'], ['nodev,hard', 'nodev,hard,nosuid'], ['nosuid,nodev,noexec', 'nosuid,nodev,noexec']]) {
+        const one = sandbox();
+        try {
+          const r = run(shell, one.env({ NAS_MOUNT_OPTIONS: given }), one.dir);
+          assert.is(r.status, 0, r.out);
+          assert.equal(one.hostCalls().find((c) => c[0] === 'mount').slice(0, 5), ['mount', '-t', 'nfs', '-o', used], given);
+        } finally { one.cleanup(); }
+      }
     } finally { sb.cleanup(); }
   });
 
