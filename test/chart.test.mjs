@@ -252,6 +252,22 @@ for (const h of HELMS) {
     assert.is(envOf(podSpecOf(find(objs, 'Job', `${FULL}-signer`)).containers[0]).WORKLOAD_KIND, 'Deployment');
   });
 
+  test(`${V} image.digest pins every image as repository@sha256:... (tag kept as a comment)`, () => {
+    const D = `sha256:${'0123456789abcdef'.repeat(4)}`;
+    const args = ['registry', 'signer', 'nas.mounter', 'nodeTrust'].flatMap((k) => ['--set', `${k}.image.digest=${D}`]);
+    const objs = render(h, args);
+    const images = objs.flatMap((o) => {
+      const spec = o.spec?.template?.spec ?? o.spec;
+      return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((c) => c.image);
+    });
+    assert.ok(images.length >= 6, images.join(' '));
+    for (const image of images) assert.match(image, new RegExp(`^(registry|node|busybox)@${D}$`), image);
+    const text = runHelm(h.bin, ['template', RELEASE, built.chartDir, '-n', NS, ...args]).stdout;
+    assert.match(text, new RegExp(`image: "busybox@${D}" # tag 1\\.36`));
+    // Without a digest: repository:tag, as before.
+    for (const image of render(h).flatMap((o) => (o.spec?.template?.spec ?? o.spec)?.containers ?? []).map((c) => c.image)) assert.match(image, /^[a-z]+:[\w.-]+$/);
+  });
+
   test(`${V} --set service.clusterIP=10.96.0.50 is honoured`, () => {
     const objs = render(h, ['--set', 'service.clusterIP=10.96.0.50']);
     objs.forEach(validateObject);
