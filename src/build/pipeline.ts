@@ -61,7 +61,7 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
   }
 
   const layers = ['built-in defaults', ...(opts.valuesFiles ?? []), ...(opts.set ?? []).map((s) => `--set ${s}`), ...(opts.setString ?? []).map((s) => `--set-string ${s}`)];
-  log(`Validating values: ${layers.join(', ')}`);
+  log(`Validating values: ${layers.map(commentText).join(', ')}`); // escapes: no terminal control sequences from --set text
   const helmPromise = opts.helm ? Promise.resolve(opts.helm) : findHelm();
   helmPromise.catch(() => {}); // reported below, after the values, which matter more
   const { values } = resolveValues(opts);

@@ -218,7 +218,7 @@ if (missing.length > 0) {
     const setup = (extra) => {
       const objs = helmTemplate(HELMS[0].bin, join(work, 'chart', 'creg'), ['--set', 'registry.replicas=1', ...extra], RELEASE, ns);
       const plain = objs.filter((o) => !o.metadata?.annotations?.['helm.sh/hook']);
-      kubectl(['apply', '-f', '-'], plain.map((o) => `---\n${stringifyYaml(o)}`).join('\n'));
+      kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], plain.map((o) => `---\n${stringifyYaml(o)}`).join('\n'));
       const tokenFile = join(dir, 'token');
       writeFileSync(tokenFile, kubectl(['-n', ns, 'create', 'token', `${FULL}-signer`]).trim());
       const job = objs.find((o) => o.kind === 'Job');
