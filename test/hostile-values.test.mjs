@@ -206,7 +206,7 @@ test('the comparison can fail: a NEL written raw inside double quotes is read as
     const probeDir = join(dir, `probe-${h.label}`);
     await writeValuesProbe(probeDir, values);
     const lint = runHelm(h.bin, ['lint', probeDir]);
-    const got = await helmValuesOf(helm, probeDir, lint.stdout + lint.stderr);
+    const got = await helmValuesOf(helm, probeDir, values, lint.stdout + lint.stderr);
     assert.throws(
       () => checkHelmValues({ nodeLabel: { key: 'node', value: 'a\u0085b' } }, got, h.version, 'out'),
       (e) => /Helm reads the chart's values\.yaml differently[^]*nodeLabel\.value: validated "a\\x85b", Helm [^ ]+ reads "a b"/.test(e.message),
@@ -237,6 +237,20 @@ test('build with hostile file names and --set-string: values.yaml holds no raw s
     assert.is(envOf('DaemonSet', '-nas-mount').NAS_MOUNT_PATH, '/eyoh-creg', 'no injected nas.mountPath');
     const trustPod = objects.find((o) => o.kind === 'DaemonSet' && o.metadata.name.endsWith('-node-trust')).spec.template.spec;
     assert.is(trustPod.containers[0].image, 'busybox:1.36', 'no injected node trust image');
+  }
+});
+
+test('the read-back rides on the build\'s helm lint: no other helm call, the check template is neither packaged nor left behind', async () => {
+  for (const h of HELMS) {
+    const dir = join(work, `rides-${h.label}`);
+    mkdirSync(dir, { recursive: true });
+    const calls = join(dir, 'calls');
+    const wrapper = join(dir, 'helm');
+    writeFileSync(wrapper, `#!/bin/sh\necho "$1" >> '${calls}'\nexec '${h.bin}' "$@"\n`, { mode: 0o755 });
+    const { chartDir, tgzPath } = await buildChart({ outputDir: join(dir, 'out'), valuesFiles: [join(FIXTURES, 'accepted-extraenv-every-escaped-hostile-char.yaml')], helm: await withHelm(wrapper) });
+    assert.equal(readFileSync(calls, 'utf8').trim().split('\n').filter((c) => c !== 'version'), ['lint'], h.label);
+    assert.not.ok(readdirSync(join(chartDir, 'templates')).some((f) => f.includes('values-check')), 'not left in the chart folder');
+    assert.not.match(execFileSync('tar', ['tzf', tgzPath], { encoding: 'utf8' }), /values-check/, 'not packaged');
   }
 });
 

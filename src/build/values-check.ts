@@ -8,18 +8,27 @@ import type { ValuePath } from '../values/sources.js';
 
 /**
  * Proof that Helm reads the chart's values.yaml as the values creg-chart
- * validated. A probe chart holds a copy of the staged values.yaml and one
- * template that calls `fail` with `.Values` as JSON (base64). The build lints
- * the probe in the same `helm lint` call as the chart (one helm process, no
- * extra start-up): in lint mode Helm logs a `fail` message instead of failing,
- * so the log carries `.Values` exactly as Helm built them from that file. A
- * helm that does not log it (older releases) gets one `helm template` of the
- * probe instead.
+ * validated. A template that calls `fail` with `.Values` as JSON (base64)
+ * rides on the build's `helm lint --strict` as a lint check (written into the
+ * staged chart for lint only, never packaged: src/build/pipeline.ts). In lint
+ * mode Helm logs a `fail` message instead of failing, so the lint log carries
+ * `.Values` exactly as Helm built them from values.yaml, at no extra helm
+ * start-up. A helm that does not log it (older releases) gets one
+ * `helm template` of a probe chart holding a copy of values.yaml instead.
  */
 
 const MARKER = /CREG-VALUES:([A-Za-z0-9+/=]*):END/;
 
 export const PROBE_NAME = 'creg-values-check';
+
+const READBACK_TEMPLATE = '{{ fail (printf "CREG-VALUES:%s:END" (toJson .Values | b64enc)) }}\n';
+
+/** The read-back as a lint check (src/build/pipeline.ts LintCheck): it never fails lint itself. */
+export const VALUES_READBACK_CHECK = {
+  file: 'templates/creg-values-check.yaml',
+  content: (): string => READBACK_TEMPLATE,
+  explain: (): string | undefined => undefined,
+};
 
 /** Writes the probe chart into `dir` (a folder of its own, beside the staged chart). */
 export async function writeValuesProbe(dir: string, valuesYaml: string): Promise<void> {
@@ -29,7 +38,7 @@ export async function writeValuesProbe(dir: string, valuesYaml: string): Promise
   await writeFile(
     join(dir, 'templates', 'values.yaml'),
     // helm template (no lint mode) stops at this fail, so its error output carries the message too.
-    '{{ fail (printf "CREG-VALUES:%s:END" (toJson .Values | b64enc)) }}\n',
+    READBACK_TEMPLATE,
   );
 }
 
@@ -40,10 +49,14 @@ export function valuesFromLog(log: string): unknown {
   return JSON.parse(Buffer.from(m[1], 'base64').toString('utf8'));
 }
 
-/** Helm's `.Values` for the probe: from the lint log when there, else from one `helm template`. */
-export async function helmValuesOf(helm: Helm, probeDir: string, lintLog: string): Promise<unknown> {
+/**
+ * Helm's `.Values` from values.yaml: from the lint log when it carries them,
+ * else from one `helm template` of a probe chart written into `probeDir`.
+ */
+export async function helmValuesOf(helm: Helm, probeDir: string, valuesYaml: string, lintLog: string): Promise<unknown> {
   const fromLint = valuesFromLog(lintLog);
   if (fromLint !== undefined) return fromLint;
+  await writeValuesProbe(probeDir, valuesYaml);
   const r = await helm.run(['template', 'creg-values-check', probeDir]);
   const fromTemplate = valuesFromLog(r.stdout + r.stderr);
   if (fromTemplate === undefined) {
