@@ -70,7 +70,7 @@ spec:
     - name: tls-setup
       image: {{ include "creg.image" .Values.signer.image }}
       imagePullPolicy: {{ .Values.signer.image.pullPolicy | quote }}
-      command: ["node", "/signer/signer.js", "prepare-tls", "--from", "/tls-secret", "--to", "/certs"]
+      command: ["node", "/signer/signer.js", "prepare-tls", "--from", "/tls-secret", "--to", "/certs"{{ include "creg.authInitArgs" . }}]
       securityContext:
         # Runs as the image's user, root like the registry container, so that
         # the registry, without capabilities, can read the 0600 key it writes.
@@ -89,6 +89,9 @@ spec:
           readOnly: true
         - name: certs
           mountPath: /certs
+        {{- with include "creg.authInitVolumeMounts" . }}
+        {{- . | nindent 8 }}
+        {{- end }}
   containers:
     - name: registry
       image: {{ include "creg.image" .Values.registry.image }}
@@ -98,23 +101,7 @@ spec:
           containerPort: {{ $port }}
           protocol: TCP
       env:
-        - name: REGISTRY_HTTP_ADDR
-          value: {{ printf "0.0.0.0:%d" $port | quote }}
-        - name: REGISTRY_HTTP_TLS_CERTIFICATE
-          value: /certs/tls.crt
-        - name: REGISTRY_HTTP_TLS_KEY
-          value: /certs/tls.key
-        - name: REGISTRY_HTTP_SECRET
-          valueFrom:
-            secretKeyRef:
-              name: {{ include "creg.httpSecretName" . | quote }}
-              key: REGISTRY_HTTP_SECRET
-        - name: REGISTRY_STORAGE_DELETE_ENABLED
-          value: "true"
-        {{- range .Values.registry.extraEnv }}
-        - name: {{ .name | quote }}
-          value: {{ .value | quote }}
-        {{- end }}
+        {{- include "creg.registryEnv" . | nindent 8 }}
       securityContext:
         allowPrivilegeEscalation: false
         capabilities:
@@ -145,6 +132,9 @@ spec:
         - name: certs
           mountPath: /certs
           readOnly: true
+        {{- with include "creg.authVolumeMounts" . }}
+        {{- . | nindent 8 }}
+        {{- end }}
   volumes:
     # Exists only on the export (created by the nas-mount DaemonSet after a
     # successful mount): type Directory keeps the pod off a node without it.
@@ -164,4 +154,7 @@ spec:
     - name: signer
       configMap:
         name: {{ include "creg.signerName" . | quote }}
+    {{- with include "creg.authVolumes" . }}
+    {{- . | nindent 4 }}
+    {{- end }}
 {{- end -}}
