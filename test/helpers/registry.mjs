@@ -1,8 +1,10 @@
-// Real-registry helpers shared by the TLS, trust and publishing tests: a free
-// loopback port, a one-layer OCI image layout written by hand, certificates
-// from our own signer's local mode, the Debian Distribution registry
-// (`docker-registry serve`) on 127.0.0.1 over TLS, optionally behind htpasswd
-// (bcrypt) auth, and skopeo (a Go TLS client, like containerd) copying to it.
+// Real-registry helpers shared by the TLS, trust, publishing and conformance tests: a free
+// loopback port, a one-layer OCI image layout written by hand, certificates from our own signer's
+// local mode, the real Distribution registry on 127.0.0.1 over TLS (3.1.2, the chart's default,
+// built by .ci/run; Debian's `docker-registry` 2.8 only for 2.8 compatibility), optionally behind
+// htpasswd (bcrypt) auth, started either from a small config file (startRegistry) or with exactly
+// the registry container's env that `helm template` renders (startDistribution3), and skopeo (a Go
+// TLS client, like containerd) copying to it.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,11 @@ import { ROOT } from './chart.mjs';
 export const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
 export const SIGNER_BUNDLE = join(ROOT, 'dist', 'signer', 'signer.js');
+
+/** The Distribution version the chart defaults to, and its binary built by scripts/build-go-tool.sh (.ci/run). */
+export const DISTRIBUTION_VERSION = 'v3.1.2';
+const toolsDir = () => process.env.CREG_TOOLS_DIR || join(homedir(), '.cache', 'creg-chart');
+export const DISTRIBUTION_BIN = join(toolsDir(), `registry-${DISTRIBUTION_VERSION}`, 'registry');
 
 /** True when `bin` is on PATH. */
 export const have = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
@@ -147,13 +154,20 @@ export function writeHtpasswd(file, user, password) {
 }
 
 /**
- * Starts `docker-registry serve` on 127.0.0.1 with TLS from `tls`
- * ({ cert, key, ca }; null: plain HTTP) and, when `htpasswd` is given, basic auth. Resolves
- * once /v2/ answers (200, or 401 with auth); `verifyOnStart: false` skips
- * checking the certificate's name then (for a certificate made not to match).
- * Returns { port, url, log(), stop() }.
+ * Starts a real Distribution registry on 127.0.0.1 with TLS from `tls`
+ * ({ cert, key, ca }; null: plain HTTP) and, when `htpasswd` is given, basic auth (bcrypt). The
+ * registry is Distribution 3.1.2 (`distribution: '3'`, the chart's default image; built by .ci/run)
+ * or Debian's `docker-registry` 2.8 (`distribution: '2.8'`, only for tests about 2.8 compatibility;
+ * also the stand-in outside CI while the 3.1.2 binary is not built). Resolves once /v2/ answers (200,
+ * or 401 with auth); `verifyOnStart: false` skips checking the certificate's name then (for a
+ * certificate made not to match). Returns { port, url, log(), stop(), distribution }.
  */
-export async function startRegistry({ dir, tls, htpasswd, verifyOnStart = true }) {
+export async function startRegistry({ dir, tls, htpasswd, verifyOnStart = true, distribution = '3' }) {
+  if (distribution === '3' && !existsSync(DISTRIBUTION_BIN)) {
+    if (process.env.CI) throw new Error(`${DISTRIBUTION_BIN} is missing (required when CI is set): bash scripts/build-go-tool.sh registry github.com/distribution/distribution/v3/cmd/registry@${DISTRIBUTION_VERSION}`);
+    console.log(`  note: Distribution ${DISTRIBUTION_VERSION} is not built (${DISTRIBUTION_BIN}); using Debian's docker-registry 2.8 instead`);
+    distribution = '2.8';
+  }
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const config = join(dir, 'config.yml');
@@ -171,7 +185,10 @@ export async function startRegistry({ dir, tls, htpasswd, verifyOnStart = true }
       '',
     ].join('\n'),
   );
-  const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child =
+    distribution === '3'
+      ? spawn(DISTRIBUTION_BIN, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', OTEL_TRACES_EXPORTER: 'none' } })
+      : spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (c) => (log += c));
   child.stderr.on('data', (c) => (log += c));
@@ -194,6 +211,7 @@ export async function startRegistry({ dir, tls, htpasswd, verifyOnStart = true }
   return {
     port,
     host: `127.0.0.1:${port}`,
+    distribution,
     log: () => log,
     stop: () => {
       if (child.exitCode === null) child.kill('SIGKILL');
@@ -222,10 +240,6 @@ export const httpsJson = (url, ca) => httpsGetText(url, ca);
 // ---------------------------------------------------------------- Distribution 3 with the chart's env
 
 
-/** The Distribution version the chart defaults to, and its binary built by scripts/build-go-tool.sh (.ci/run). */
-export const DISTRIBUTION_VERSION = 'v3.1.2';
-const toolsDir = () => process.env.CREG_TOOLS_DIR || join(homedir(), '.cache', 'creg-chart');
-export const DISTRIBUTION_BIN = join(toolsDir(), `registry-${DISTRIBUTION_VERSION}`, 'registry');
 /** The OCI conformance suite, built by scripts/build-go-tool.sh (.ci/run). */
 export const CONFORMANCE_VERSION = 'v0.0.0-20260831232431-97274622c111';
 export const CONFORMANCE_BIN = join(toolsDir(), `oci-conformance-${CONFORMANCE_VERSION}`, 'conformance');
