@@ -11,7 +11,11 @@
 //   pull-username/pull-password.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { clusterTestsEnabled } from './harness.mjs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/chart.mjs';
+import { clusterTestsEnabled, kubectlPath } from './harness.mjs';
 import { lifecycleContext } from './lifecycle.mjs';
 import { htpasswdAccepts, htpasswdLine, newPassword } from '../../dist/signer/auth.mjs';
 
@@ -118,6 +122,21 @@ if (clusterTestsEnabled(test, 'test/cluster/auth-netpol.test.mjs')) {
     assert.not.match(r.stdout, /htpasswd file changed|auth is on: registry pods will be restarted/);
     const [, push, pull] = await authSecrets();
     assert.equal([b64d(push.data.password), b64d(pull.data.password)], state.passwords);
+  });
+
+  test('creg-chart trust --release prints a docker login that pipes the password; --show-password prints it', () => {
+    const root = join(ctx.work, 'ws-root');
+    mkdirSync(join(root, 'etc', 'docker'), { recursive: true });
+    const cli = (extra) => spawnSync(process.execPath, [join(ROOT, 'bin', 'creg-chart.js'), 'trust', '--release', REL, '-n', NS, '--kubeconfig', ctx.cluster.kubeconfig, '--root', root, ...extra], {
+      encoding: 'utf8', timeout: 60_000, env: { ...process.env, KUBECTL: kubectlPath() },
+    });
+    let r = cli([]);
+    assert.is(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /kubectl --kubeconfig \S+ -n auth get secret eyoh-creg-push -o 'jsonpath=\{\.data\.password\}' \| base64 -d \| docker login 10\.96\.\d+\.\d+:5000 --username "\$\(kubectl .* get secret eyoh-creg-push -o 'jsonpath=\{\.data\.username\}' \| base64 -d\)" --password-stdin/);
+    for (const secret of state.passwords) assert.not.ok(r.stdout.includes(secret) || r.stderr.includes(secret), 'no password without --show-password');
+    r = cli(['--show-password']);
+    assert.is(r.status, 0, r.stdout + r.stderr);
+    assert.ok(r.stdout.includes(`push user: push\npassword: ${state.passwords[0]}`), r.stdout);
   });
 
   test('helm uninstall keeps the auth Secrets (like the CA); the release record holds no password', async () => {
