@@ -339,10 +339,11 @@ export async function startDistribution3({ dir, env, ca, timeoutMs = 20_000 }) {
     host: `127.0.0.1:${port}`,
     log: () => log,
     stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      const gone = () => child.exitCode !== null || child.signalCode !== null;
+      if (gone()) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
-      setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 3000);
+      setTimeout(() => gone() || child.kill('SIGKILL'), 3000).unref();
     }),
   };
 }
