@@ -289,6 +289,7 @@ export async function runInCluster(env: Record<string, string | undefined>, log:
   // 3b. authentication: the htpasswd file registry pods must serve (README "Authentication")
   let sha = certSha;
   let authIssuedAt: Date | undefined;
+  let annotationsChanged = false;
   const seen = tlsAnnotations[HTPASSWD_SHA_ANNOTATION];
   if (auth) {
     const { htpasswdSha } = await ensureAuth(kube, ns, auth, registryAddresses(ips, dnsNames, auth.registryPort), { ...MANAGED_BY }, log);
@@ -297,6 +298,7 @@ export async function runInCluster(env: Record<string, string | undefined>, log:
     if (seen !== htpasswdSha) {
       tlsAnnotations = { ...tlsAnnotations, [HTPASSWD_SHA_ANNOTATION]: htpasswdSha, [HTPASSWD_SEEN_ANNOTATION]: new Date().toISOString() };
       delete tlsAnnotations[ROLLED_OUT_ANNOTATION];
+      annotationsChanged = true;
       log(seen ? 'the htpasswd file changed: registry pods will be restarted onto it' : 'auth is on: registry pods will be restarted onto the htpasswd file');
     }
     const seenAt = Date.parse(tlsAnnotations[HTPASSWD_SEEN_ANNOTATION] ?? '');
@@ -305,9 +307,10 @@ export async function runInCluster(env: Record<string, string | undefined>, log:
     tlsAnnotations = { ...tlsAnnotations };
     delete tlsAnnotations[HTPASSWD_SHA_ANNOTATION];
     delete tlsAnnotations[HTPASSWD_SEEN_ANNOTATION];
+    annotationsChanged = true;
     log('auth is off: registry pods will be restarted without it');
   }
-  if (tlsAnnotations !== (tls!.metadata.annotations ?? {})) {
+  if (annotationsChanged) {
     tls!.metadata.annotations = tlsAnnotations;
     tls = (await kube.replaceSecret(ns, tls!)) as Secret;
   }
