@@ -5,7 +5,10 @@ with exactly this environment, taken from `helm template`.
 - REGISTRY_LOG_LEVEL: the image's built-in config logs at debug level.
 - REGISTRY_HTTP_DEBUG_ADDR: the image opens a debug/metrics server on :5001;
   here it is on the pod's loopback address when registry.debug.enabled, else
-  off (the YAML empty string "" clears the image's setting).
+  off (the YAML empty string "" clears the image's setting). With
+  metrics.enabled, creg.registryFeatureEnv opens it on the metrics port
+  instead (for Prometheus; not on the registry Service).
+- then the storage kind's env, metrics/maintenance env and registry.extraEnv.
 - OTEL_TRACES_EXPORTER=none unless registry.tracing: no traces to localhost:4318.
 - REGISTRY_STORAGE_DELETE_ENABLED from registry.deleteEnabled (the image's
   config enables deletes, so false is written out too).
@@ -27,12 +30,15 @@ with exactly this environment, taken from `helm template`.
   value: {{ if kindIs "bool" .Values.registry.deleteEnabled }}{{ .Values.registry.deleteEnabled | toString | quote }}{{ else }}"true"{{ end }}
 - name: REGISTRY_LOG_LEVEL
   value: {{ default "info" .Values.registry.logLevel | quote }}
+{{- if ne (include "creg.metricsEnabled" .) "true" }}
+{{- /* metrics.enabled: creg.registryFeatureEnv opens it on the metrics port instead. */}}
 - name: REGISTRY_HTTP_DEBUG_ADDR
   {{- if and .Values.registry.debug .Values.registry.debug.enabled }}
   value: {{ printf "127.0.0.1:%d" (int (default 5001 .Values.registry.debug.port)) | quote }}
   {{- else }}
   value: '""'
   {{- end }}
+{{- end }}
 {{- if not .Values.registry.tracing }}
 - name: OTEL_TRACES_EXPORTER
   value: none
@@ -43,9 +49,20 @@ with exactly this environment, taken from `helm template`.
 - name: REGISTRY_AUTH_HTPASSWD_PATH
   value: /auth/htpasswd
 {{- end }}
+{{- with include "creg.storageEnv" . | trim }}
+{{ . }}
+{{- end }}
+{{- with include "creg.registryFeatureEnv" . | trim }}
+{{ . }}
+{{- end }}
 {{- range .Values.registry.extraEnv }}
 - name: {{ .name | quote }}
-  value: {{ .value | quote }}
+  {{- if hasKey . "valueFrom" }}
+  valueFrom:
+    {{- toYaml .valueFrom | nindent 4 }}
+  {{- else }}
+  value: {{ .value | default "" | quote }}
+  {{- end }}
 {{- end }}
 {{- end -}}
 
