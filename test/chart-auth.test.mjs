@@ -91,7 +91,7 @@ for (const h of HELMS) {
     );
     const role = find(objs, 'Role', `${FULL}-signer`);
     const named = role.rules.find((r) => r.resources[0] === 'secrets' && r.resourceNames);
-    assert.equal(named.resourceNames, [`${FULL}-ca`, `${FULL}-tls`, `${FULL}-htpasswd`, `${FULL}-push`, `${FULL}-pull`]);
+    assert.equal(named.resourceNames, [`${FULL}-ca`, `${FULL}-tls`, `${FULL}-ca-pin`, `${FULL}-htpasswd`, `${FULL}-push`, `${FULL}-pull`]);
 
     const ds = find(objs, 'DaemonSet', `${FULL}-node-trust`).spec.template.spec;
     const c = ds.containers[0];

@@ -6,6 +6,7 @@
 // files. Without the header (the same script, no pull Secret mounted) the pull fails with 401.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HELMS, buildChart, helmTemplate, tempDir, trustScriptOf } from './helpers/chart.mjs';
@@ -57,8 +58,13 @@ if (why) {
 
   const runTrust = (withCredential) => {
     mkdirSync(containerdDir, { recursive: true });
+    // What the signer pins in Secret <fullname>-ca-pin for this CA and address (issue 9's trust chain).
+    mkdirSync(join(work, 'pin'), { recursive: true });
+    writeFileSync(join(work, 'pin', 'ca.crt.sha256'), createHash('sha256').update(readFileSync(join(configMap, 'ca.crt'))).digest('hex'));
+    writeFileSync(join(work, 'pin', 'cluster-ip'), '127.0.0.1');
     const r = shell.run(trust.script, trust.argv0, {
       ...trust.env,
+      PIN_DIR: join(work, 'pin'),
       CLUSTER_IP_FILE: join(configMap, 'cluster-ip'),
       REGISTRY_PORT: String(registry.port),
       CA_FILE: join(configMap, 'ca.crt'),
