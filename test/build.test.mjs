@@ -55,7 +55,7 @@ test('build with built-in defaults: prints each step, writes the chart folder an
   const chart = parse(files.get('creg/Chart.yaml'));
   assert.is(chart.name, 'creg');
   assert.is(chart.version, version);
-  assert.is(String(chart.appVersion), '2.8.3');
+  assert.is(String(chart.appVersion), '3.1.2');
   assert.equal(JSON.parse(files.get('creg/values.schema.json')), JSON.parse(readFileSync(join(root, 'schemas', 'values.schema.json'), 'utf8')));
   // A PEM key block (header plus base64 body), not the words node-forge's PEM code contains.
   for (const [name, text] of files) assert.not.match(text, /-----BEGIN [A-Z ]*PRIVATE KEY-----\s*[A-Za-z0-9+/=\s]{64,}-----END/, `${name} holds a private key`);

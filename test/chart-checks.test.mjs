@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HELMS, buildChart, find, helmTemplate, runHelm, tempDir, validateObject } from './helpers/chart.mjs';
 import { have, signCertificates, startRegistry, writeHtpasswd } from './helpers/registry.mjs';
@@ -60,7 +60,7 @@ for (const h of HELMS) {
 // ------------------------------------------------ the test script, for real
 const script = testPodOf(helmTemplate(HELMS[0].bin, built.chartDir, [], 'eyoh', 'registry')).spec.containers[0].args[0];
 
-function runTestScript(port, caFile) {
+function runTestScript(port, caFile, extraEnv = {}) {
   const r = spawnSync(process.execPath, ['-e', script], {
     encoding: 'utf8',
     timeout: 30_000,
@@ -75,6 +75,8 @@ function runTestScript(port, caFile) {
       TLS_SECRET: 'eyoh-creg-tls',
       SIGNER_JOB: 'eyoh-creg-signer',
       CA_FILE: caFile,
+      AUTH_ENABLED: 'false',
+      ...extraEnv,
     },
   });
   return { code: r.status, out: r.stdout + r.stderr };
@@ -97,13 +99,44 @@ if (missing.length) {
     assert.match(r.out, /OK: \/v2\/ answered 200 over TLS, certificate valid for 127\.0\.0\.1/);
   });
 
-  test('test script passes with htpasswd auth on (/v2/ 401)', async () => {
-    writeHtpasswd(join(work, 'htpasswd'), 'u', 'p');
+  test('auth on: the test script passes with 401 without and 200 with the pull Secret\'s credentials, and fails otherwise', async () => {
+    writeHtpasswd(join(work, 'htpasswd'), 'pull', 'pull-password');
     const reg = await startRegistry({ dir: join(work, 'reg-auth'), tls: good, htpasswd: join(work, 'htpasswd') });
     registries.push(reg);
-    const r = runTestScript(reg.port, good.ca);
+    const pull = join(work, 'pull'); // the pull Secret's username and password keys, as mounted
+    mkdirSync(pull);
+    writeFileSync(join(pull, 'username'), 'pull');
+    writeFileSync(join(pull, 'password'), 'pull-password');
+    const auth = { AUTH_ENABLED: 'true', PULL_SECRET: 'eyoh-creg-pull', PULL_DIR: pull };
+    let r = runTestScript(reg.port, good.ca, auth);
     assert.is(r.code, 0, r.out);
-    assert.match(r.out, /answered 401/);
+    assert.match(r.out, /OK: \/v2\/ answered 401 without credentials/);
+    assert.match(r.out, /OK: \/v2\/ answered 200 with the pull user of Secret eyoh-creg-pull/);
+    assert.not.match(r.out, /pull-password/, 'the password is never printed');
+    writeFileSync(join(pull, 'password'), 'wrong');
+    r = runTestScript(reg.port, good.ca, auth);
+    assert.is(r.code, 1, r.out);
+    assert.match(r.out, /FAIL: \/v2\/ answered 401 with the pull credentials of Secret eyoh-creg-pull \(expected 200\)/);
+    r = runTestScript(reg.port, good.ca, { ...auth, PULL_DIR: join(work, 'no-pull') });
+    assert.is(r.code, 1, r.out);
+    assert.match(r.out, /FAIL: no pull credentials in Secret eyoh-creg-pull/);
+    r = runTestScript(reg.port, good.ca);
+    assert.is(r.code, 1, r.out);
+    assert.match(r.out, /FAIL: \/v2\/ answered 401 \(expected 200: auth is off\)/);
+    r = runTestScript(registries[0].port, good.ca, auth);
+    assert.is(r.code, 1, r.out);
+    assert.match(r.out, /FAIL: \/v2\/ answered 200 without credentials \(expected 401: auth is on\)/);
+  });
+
+  test('[helm4] auth on: the test Pod mounts username and password of the pull Secret (optional) and gets AUTH_ENABLED', () => {
+    const pod = testPodOf(helmTemplate(HELMS[0].bin, built.chartDir, ['--set', 'auth.enabled=true'], 'eyoh', 'registry'));
+    validateObject(pod);
+    const env = Object.fromEntries(pod.spec.containers[0].env.map((e) => [e.name, e.value]));
+    assert.is(env.AUTH_ENABLED, 'true');
+    assert.is(env.PULL_SECRET, 'eyoh-creg-pull');
+    const vol = pod.spec.volumes.find((v) => v.name === 'pull');
+    assert.equal(vol.secret, { secretName: 'eyoh-creg-pull', optional: true, items: [{ key: 'username', path: 'username' }, { key: 'password', path: 'password' }] });
+    assert.ok(pod.spec.containers[0].volumeMounts.some((m) => m.name === 'pull' && m.mountPath === '/pull' && m.readOnly));
   });
 
   test('test script fails when the certificate is signed for another IP than the ClusterIP', async () => {

@@ -28,7 +28,7 @@ test('chart builds with the real build pipeline (validate, render, lint --strict
   const chartYaml = readFileSync(join(built.chartDir, 'Chart.yaml'), 'utf8');
   assert.match(chartYaml, /^apiVersion: v2$/m);
   assert.match(chartYaml, /^kubeVersion: ">=1\.24\.0-0"$/m);
-  assert.match(chartYaml, /^appVersion: "2\.8\.3"$/m);
+  assert.match(chartYaml, /^appVersion: "3\.1\.2"$/m);
   assert.not.match(chartYaml, /\{\{|\}\}/, 'no unrendered template text in Chart.yaml');
 });
 
@@ -141,10 +141,10 @@ for (const h of HELMS) {
     assert.is(guard.volumeMounts.find((m) => m.name === 'data').mountPath, '/var/lib/registry');
     const tlsSetup = pod.initContainers[1];
     assert.equal(tlsSetup.command, ['node', '/signer/signer.js', 'prepare-tls', '--from', '/tls-secret', '--to', '/certs']);
-    assert.is(tlsSetup.image, 'node:20-alpine');
+    assert.is(tlsSetup.image, 'node:24-alpine');
 
     const reg = pod.containers.find((c) => c.name === 'registry');
-    assert.is(reg.image, 'registry:2.8.3');
+    assert.is(reg.image, 'registry:3.1.2');
     assert.equal(reg.ports, [{ name: 'https', containerPort: 5000, protocol: 'TCP' }]);
     const env = envOf(reg);
     assert.is(env.REGISTRY_HTTP_ADDR, '0.0.0.0:5000');
@@ -194,7 +194,7 @@ for (const h of HELMS) {
     assert.is(pod.serviceAccountName, `${FULL}-signer`);
     assert.is(pod.nodeSelector, undefined, 'runs on any node');
     const c = pod.containers[0];
-    assert.is(c.image, 'node:20-alpine');
+    assert.is(c.image, 'node:24-alpine');
     assert.equal(c.command, ['node', '/signer/signer.js', 'in-cluster']);
     assert.equal(envOf(c), {
       POD_NAMESPACE: { fieldRef: { fieldPath: 'metadata.namespace' } },
@@ -212,6 +212,7 @@ for (const h of HELMS) {
       CERT_VALIDITY_DAYS: '365',
       CA_VALIDITY_DAYS: '3650',
       READY_TIMEOUT_SECONDS: '280', // activeDeadlineSeconds 300 - 20: the signer's own error before DeadlineExceeded
+      AUTH_MODE: 'off',
     });
     assert.is(c.volumeMounts.find((m) => m.name === 'signer').mountPath, '/signer');
     assert.is(pod.volumes.find((v) => v.name === 'signer').configMap.name, `${FULL}-signer`);
@@ -264,7 +265,7 @@ for (const h of HELMS) {
     assert.ok(images.length >= 6, images.join(' '));
     for (const image of images) assert.match(image, new RegExp(`^(registry|node|busybox)@${D}$`), image);
     const text = runHelm(h.bin, ['template', RELEASE, built.chartDir, '-n', NS, ...args]).stdout;
-    assert.match(text, new RegExp(`image: "busybox@${D}" # tag 1\\.36`));
+    assert.match(text, new RegExp(`image: "busybox@${D}" # tag 1\\.37`));
     // Without a digest: repository:tag, as before.
     for (const image of render(h).flatMap((o) => (o.spec?.template?.spec ?? o.spec)?.containers ?? []).map((c) => c.image)) assert.match(image, /^[a-z]+:[\w.-]+$/);
   });

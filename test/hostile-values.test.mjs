@@ -236,7 +236,7 @@ test('build with hostile file names and --set-string: values.yaml holds no raw s
     const envOf = (kind, name) => Object.fromEntries(objects.find((o) => o.kind === kind && o.metadata.name.endsWith(name)).spec.template.spec.containers[0].env.map((e) => [e.name, e.value]));
     assert.is(envOf('DaemonSet', '-nas-mount').NAS_MOUNT_PATH, '/eyoh-creg', 'no injected nas.mountPath');
     const trustPod = objects.find((o) => o.kind === 'DaemonSet' && o.metadata.name.endsWith('-node-trust')).spec.template.spec;
-    assert.is(trustPod.containers[0].image, 'busybox:1.36', 'no injected node trust image');
+    assert.is(trustPod.containers[0].image, 'busybox:1.37', 'no injected node trust image');
   }
 });
 

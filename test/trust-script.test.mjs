@@ -99,7 +99,7 @@ test('the rendered DaemonSet: every node, unprivileged, hostPath mounts only, CA
   assert.is(pod.hostNetwork, undefined);
   assert.is(pod.automountServiceAccountToken, false);
   const c = pod.containers[0];
-  assert.is(c.image, 'busybox:1.36');
+  assert.is(c.image, 'busybox:1.37');
   assert.equal(c.securityContext.capabilities, { drop: ['ALL'] });
   assert.is(c.securityContext.privileged, false);
   assert.is(c.securityContext.allowPrivilegeEscalation, false);

@@ -35,6 +35,10 @@
 #   CHECK_INTERVAL_SECONDS seconds between rounds
 #   READY_FILE             touched while the trust files are in place, or while
 #                          the CA is not published yet (nothing to trust)
+#   AUTH_HEADER_FILE       optional: "Basic <base64>" of the registry's pull user
+#                          (pull Secret <fullname>-pull, key authorization);
+#                          written as an Authorization header into hosts.toml,
+#                          which is then 0600 (nodeTrust.pullCredentials)
 # Test hook: MAX_ROUNDS (0 = forever; otherwise exit after that many rounds,
 # 0 when the last round succeeded).
 set -u
@@ -171,10 +175,12 @@ is_ours() { [ -f "$1/$MARKER" ] && [ ! -L "$1/$MARKER" ] && [ "$(cat "$1/$MARKER
 
 # put FILE CONTENT_FILE: atomically replace FILE with CONTENT_FILE's content
 # when it differs. Returns 0 unchanged or written, 1 on error.
+# A third argument sets the mode (default 0644).
 put() {
-  if [ -f "$1" ] && [ ! -L "$1" ] && cmp -s "$2" "$1"; then return 0; fi
+  mode="${3:-0644}"
+  if [ -f "$1" ] && [ ! -L "$1" ] && cmp -s "$2" "$1" && [ "$(stat -c %a "$1" 2>/dev/null)" = "${mode#0}" ]; then return 0; fi
   tmp="$(dirname "$1")/.$(basename "$1").tmp.$$"
-  if cat "$2" > "$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$1"; then
+  if (umask 077 && cat "$2" > "$tmp") && chmod "$mode" "$tmp" && mv -f "$tmp" "$1"; then
     log "wrote $1"
     return 0
   fi
@@ -183,10 +189,28 @@ put() {
   return 1
 }
 
-# put_text FILE TEXT
+# put_text FILE TEXT [MODE]
 put_text() {
   printf '%s\n' "$2" > "$WORK/text" || return 1
-  put "$1" "$WORK/text"
+  put "$1" "$WORK/text" "${3:-0644}"
+}
+
+# auth_header: sets HEADER to the hosts.toml header table for ADDRESS when
+# AUTH_HEADER_FILE holds a Basic credential (empty otherwise); 1 when malformed.
+auth_header() {
+  HEADER=""
+  [ -n "${AUTH_HEADER_FILE:-}" ] && [ -s "$AUTH_HEADER_FILE" ] || return 0
+  cred="$(cat "$AUTH_HEADER_FILE" 2>/dev/null)"
+  case "$cred" in
+    "Basic "*) ;;
+    *) say_once "error: $AUTH_HEADER_FILE does not hold a Basic credential"; return 1 ;;
+  esac
+  case "${cred#Basic }" in
+    ''|*[!A-Za-z0-9+/=]*) say_once "error: $AUTH_HEADER_FILE does not hold a Basic credential"; return 1 ;;
+  esac
+  HEADER="
+  [host.\"https://$ADDRESS\".header]
+    Authorization = \"$cred\""
 }
 
 # remove_ours DIR: delete the files we write, then the marker, then DIR if empty.
@@ -223,10 +247,14 @@ sync() {
       if mkdir -p "$target" && put_text "$target/$MARKER" "$OWNER" && put "$target/ca.crt" "$CA_FILE"; then
         if [ "$kind" = containerd ]; then
           hostdir="$CONTAINERD_HOST_DIR/$ADDRESS"
+          hmode=0644
+          auth_header || rc=1
+          # A credential in the file: readable by root (containerd) only.
+          [ -z "$HEADER" ] || hmode=0600
           put_text "$target/hosts.toml" "server = \"https://$ADDRESS\"
 [host.\"https://$ADDRESS\"]
   capabilities = [\"pull\", \"resolve\"]
-  ca = \"$hostdir/ca.crt\"" || rc=1
+  ca = \"$hostdir/ca.crt\"$HEADER" "$hmode" || rc=1
         fi
       else
         rc=1

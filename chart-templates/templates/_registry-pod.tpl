@@ -42,7 +42,7 @@ spec:
     - name: tls-setup
       image: {{ include "creg.image" .Values.signer.image }}
       imagePullPolicy: {{ .Values.signer.image.pullPolicy | quote }}
-      command: ["node", "/signer/signer.js", "prepare-tls", "--from", "/tls-secret", "--to", "/certs"]
+      command: ["node", "/signer/signer.js", "prepare-tls", "--from", "/tls-secret", "--to", "/certs"{{ include "creg.authInitArgs" . }}]
       securityContext:
         # Runs as the image's user, root like the registry container, so that
         # the registry, without capabilities, can read the 0600 key it writes.
@@ -61,6 +61,9 @@ spec:
           readOnly: true
         - name: certs
           mountPath: /certs
+        {{- with include "creg.authInitVolumeMounts" . }}
+        {{- . | nindent 8 }}
+        {{- end }}
   containers:
     - name: registry
       image: {{ include "creg.image" .Values.registry.image }}
@@ -75,34 +78,7 @@ spec:
           protocol: TCP
         {{- end }}
       env:
-        - name: REGISTRY_HTTP_ADDR
-          value: {{ printf "0.0.0.0:%d" $port | quote }}
-        - name: REGISTRY_HTTP_TLS_CERTIFICATE
-          value: /certs/tls.crt
-        - name: REGISTRY_HTTP_TLS_KEY
-          value: /certs/tls.key
-        - name: REGISTRY_HTTP_SECRET
-          valueFrom:
-            secretKeyRef:
-              name: {{ include "creg.httpSecretName" . | quote }}
-              key: REGISTRY_HTTP_SECRET
-        - name: REGISTRY_STORAGE_DELETE_ENABLED
-          value: "true"
-        {{- with include "creg.storageEnv" . | trim }}
-        {{- . | nindent 8 }}
-        {{- end }}
-        {{- with include "creg.registryFeatureEnv" . | trim }}
-        {{- . | nindent 8 }}
-        {{- end }}
-        {{- range .Values.registry.extraEnv }}
-        - name: {{ .name | quote }}
-          {{- if hasKey . "valueFrom" }}
-          valueFrom:
-            {{- toYaml .valueFrom | nindent 12 }}
-          {{- else }}
-          value: {{ .value | default "" | quote }}
-          {{- end }}
-        {{- end }}
+        {{- include "creg.registryEnv" . | nindent 8 }}
       securityContext:
         {{- include "creg.registrySecurityContext" . | nindent 8 }}
       readinessProbe:
@@ -129,6 +105,9 @@ spec:
         - name: certs
           mountPath: /certs
           readOnly: true
+        {{- with include "creg.authVolumeMounts" . }}
+        {{- . | nindent 8 }}
+        {{- end }}
         {{- with .Values.registry.extraVolumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -148,6 +127,9 @@ spec:
     - name: signer
       configMap:
         name: {{ include "creg.signerName" . | quote }}
+    {{- with include "creg.authVolumes" . }}
+    {{- . | nindent 4 }}
+    {{- end }}
     {{- with .Values.registry.extraVolumes }}
     {{- toYaml . | nindent 4 }}
     {{- end }}

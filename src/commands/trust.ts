@@ -34,6 +34,11 @@ export function builder(y: Argv) {
       default: false,
       describe: 'delete the trust files creg-chart wrote instead (those whose marker names the owner: the release, --owner, or local --ca-file trusts); foreign files stay',
     })
+    .option('show-password', {
+      type: 'boolean',
+      default: false,
+      describe: "with --release: also print the registry's push user and password (auth.enabled; read from its Secret). Without it, only a docker login command that pipes the password is shown",
+    })
     .option('owner', { type: 'string', describe: `with --remove: the owner in the marker, <namespace>/<fullname> (default: ${LOCAL_OWNER})` })
     .check((argv) => {
       if (argv.remove) {
@@ -41,6 +46,7 @@ export function builder(y: Argv) {
         if (argv.release && (argv.owner || argv.address)) throw new UserError('With --remove, give --release (its owner, every address) or --owner/--address, not both.', 2);
         return true;
       }
+      if (argv['show-password'] && !argv.release) throw new UserError('--show-password needs --release (the password is read from the release\'s push Secret).', 2);
       if (argv.owner) throw new UserError('--owner is for --remove only (trusting writes the owner of the release, or local/creg-chart-trust).', 2);
       if (argv.release && (argv['ca-file'] || argv.address)) {
         throw new UserError('Give either --release (read the CA and address from the cluster) or --ca-file with --address, not both.', 2);
@@ -71,6 +77,7 @@ interface Args {
   print: boolean;
   remove: boolean;
   owner?: string;
+  'show-password': boolean;
 }
 
 export async function handler(argv: Args): Promise<void> {
@@ -147,11 +154,16 @@ export async function handler(argv: Args): Promise<void> {
     let owner = LOCAL_OWNER;
     let source: string;
     let commands: string[] = [];
+    let login: string[] = [];
+    let credentials: { username: string; password: string } | undefined;
     if (argv.release) {
-      const { readReleaseTrust } = await import('../trust/cluster.js');
+      const { loginGuidance, readPushCredentials, readReleaseTrust } = await import('../trust/cluster.js');
       if (!argv.print) console.error(`Reading the registry Service and CA ConfigMap of release ${argv.release} through kubectl...`);
-      const t = await readReleaseTrust(argv.release, { namespace: argv.namespace, kubeContext: argv['kube-context'], kubeconfig: argv.kubeconfig });
+      const kubeOpts = { namespace: argv.namespace, kubeContext: argv['kube-context'], kubeconfig: argv.kubeconfig };
+      const t = await readReleaseTrust(argv.release, kubeOpts);
       ({ caPem, address, owner } = t);
+      login = loginGuidance(t, kubeOpts);
+      if (argv['show-password']) credentials = await readPushCredentials(t, kubeOpts);
       commands = t.commands;
       source = `release ${argv.release}: Service ${t.namespace}/${t.service}, ConfigMap ${t.namespace}/${t.configMap}`;
     } else {
@@ -173,6 +185,7 @@ export async function handler(argv: Args): Promise<void> {
     if (argv.print) {
       const head = [`# registry ${plan.address.address}, CA from ${source}`];
       if (commands.length) head.push('# read with:', ...commands.map((c) => `#   ${c}`));
+      if (login.length) head.push(...login.map((l) => `# ${l}`));
       const script = planToShell(plan, root);
       const [shebang, ...rest] = script.split('\n');
       process.stdout.write([shebang, ...head, ...rest].join('\n'));
@@ -185,6 +198,8 @@ export async function handler(argv: Args): Promise<void> {
       else console.log(`${d.kind}: ${d.dir} already trusts this CA (${d.by}); left as is`);
     }
     console.log(`This machine now trusts ${plan.address.address} (CA from ${source}).`);
+    for (const line of login) console.log(line);
+    if (credentials) console.log(`push user: ${credentials.username}\npassword: ${credentials.password}`);
     if (kinds.includes('containerd')) {
       console.log(`containerd reads ${dirs.find((d) => d.kind === 'containerd')!.certsDir} only when its registry config_path points there: check with \`containerd config dump | grep config_path\` (see docs/node-trust.md).`);
     }

@@ -8,6 +8,9 @@ export const VALUES_HASH_ANNOTATION = 'creg-chart/values-hash';
 export const CERT_SHA_ANNOTATION = 'creg-chart/cert-sha256';
 export const ISSUED_AT_ANNOTATION = 'creg-chart/issued-at';
 /** Set on the TLS Secret once every registry pod was restarted onto the certificate with this sha256. */
+/** On the TLS Secret: sha256 of the htpasswd file (auth on) and when the signer first saw it. */
+export const HTPASSWD_SHA_ANNOTATION = 'creg-chart/htpasswd-sha256';
+export const HTPASSWD_SEEN_ANNOTATION = 'creg-chart/htpasswd-seen-at';
 export const ROLLED_OUT_ANNOTATION = 'creg-chart/rolled-out-sha256';
 /** Re-sign when fewer days than this remain. */
 export const MIN_REMAINING_DAYS = 30;

@@ -5,6 +5,8 @@ import { type CertAndKey, assertUsableCa, createCertificateAuthority, describeCe
 import { normalizeIp } from '../pki/validate.js';
 import {
   CERT_SHA_ANNOTATION,
+  HTPASSWD_SEEN_ANNOTATION,
+  HTPASSWD_SHA_ANNOTATION,
   ISSUED_AT_ANNOTATION,
   type InClusterConfig,
   type PodInfo,
@@ -27,6 +29,7 @@ import {
   serviceDnsNames,
   serviceHostEnvName,
 } from './decide.mjs';
+import { type AuthConfig, ensureAuth, readAuthConfig, registryAddresses } from './auth.mjs';
 import { KubeApiError, KubeClient, SA_DIR } from './kube.mjs';
 
 type Log = (line: string) => void;
@@ -274,6 +277,7 @@ export async function runInCluster(env: Record<string, string | undefined>, log:
     saNamespace = undefined;
   }
   const cfg = readInClusterConfig(env, saNamespace);
+  const auth: AuthConfig | null = readAuthConfig(env);
   const kube = KubeClient.fromEnvironment(env);
   const ns = cfg.namespace;
   log(`namespace ${ns}; Service ${cfg.serviceName}; ${cfg.workloadKind} ${cfg.workloadName}; API ${kube.apiUrl.origin}`);
@@ -347,8 +351,37 @@ export async function runInCluster(env: Record<string, string | undefined>, log:
     log(`${current ? 'updated' : 'created'} Secret ${cfg.tlsSecret}`);
   }
   const certPem = unb64(tls!.data?.['tls.crt'])!;
-  const sha = certSha256(certPem);
-  const tlsAnnotations = tls!.metadata.annotations ?? {};
+  const certSha = certSha256(certPem);
+  let tlsAnnotations = tls!.metadata.annotations ?? {};
+
+  // 3b. authentication: the htpasswd file registry pods must serve (README "Authentication")
+  let sha = certSha;
+  let authIssuedAt: Date | undefined;
+  let annotationsChanged = false;
+  const seen = tlsAnnotations[HTPASSWD_SHA_ANNOTATION];
+  if (auth) {
+    const { htpasswdSha } = await ensureAuth(kube, ns, auth, registryAddresses(ips, dnsNames, auth.registryPort), { ...MANAGED_BY }, log);
+    // What every pod must serve: this certificate and this htpasswd file.
+    sha = createHash('sha256').update(`${certSha}:${htpasswdSha}`).digest('hex');
+    if (seen !== htpasswdSha) {
+      tlsAnnotations = { ...tlsAnnotations, [HTPASSWD_SHA_ANNOTATION]: htpasswdSha, [HTPASSWD_SEEN_ANNOTATION]: new Date().toISOString() };
+      delete tlsAnnotations[ROLLED_OUT_ANNOTATION];
+      annotationsChanged = true;
+      log(seen ? 'the htpasswd file changed: registry pods will be restarted onto it' : 'auth is on: registry pods will be restarted onto the htpasswd file');
+    }
+    const seenAt = Date.parse(tlsAnnotations[HTPASSWD_SEEN_ANNOTATION] ?? '');
+    if (!Number.isNaN(seenAt)) authIssuedAt = new Date(seenAt);
+  } else if (seen !== undefined) {
+    tlsAnnotations = { ...tlsAnnotations };
+    delete tlsAnnotations[HTPASSWD_SHA_ANNOTATION];
+    delete tlsAnnotations[HTPASSWD_SEEN_ANNOTATION];
+    annotationsChanged = true;
+    log('auth is off: registry pods will be restarted without it');
+  }
+  if (annotationsChanged) {
+    tls!.metadata.annotations = tlsAnnotations;
+    tls = (await kube.replaceSecret(ns, tls!)) as Secret;
+  }
 
   // 4. registry pods
   const workload = await kube.getWorkload(ns, cfg.workloadKind, cfg.workloadName);
@@ -357,7 +390,8 @@ export async function runInCluster(env: Record<string, string | undefined>, log:
   const rollout = certRolloutNeeded(certChanged, sha, tlsAnnotations[ROLLED_OUT_ANNOTATION]);
   if (rollout && !certChanged) log('an earlier certificate rollout did not finish; restarting the pods it left behind');
   const issuedRaw = tlsAnnotations[ISSUED_AT_ANNOTATION];
-  const issuedAt = issuedRaw && !Number.isNaN(Date.parse(issuedRaw)) ? new Date(issuedRaw) : undefined;
+  let issuedAt = issuedRaw && !Number.isNaN(Date.parse(issuedRaw)) ? new Date(issuedRaw) : undefined;
+  if (authIssuedAt && issuedAt && authIssuedAt > issuedAt) issuedAt = authIssuedAt;
   const pods = ((await kube.listPods(ns, cfg.podSelector))?.items ?? []).map(toPodInfo);
   const steps = planRecycle({ pods, workloadKind: cfg.workloadKind, templateValuesHash: templateHash, certRollout: rollout, certIssuedAt: issuedAt });
   if (steps.length === 0) log(`no registry pod needs a restart (${pods.length} found with ${cfg.podSelector})`);
@@ -375,7 +409,7 @@ export async function runInCluster(env: Record<string, string | undefined>, log:
     if (fresh) {
       fresh.metadata.annotations = { ...(fresh.metadata.annotations ?? {}), [ROLLED_OUT_ANNOTATION]: sha };
       await kube.replaceSecret(ns, fresh);
-      log(`recorded that every registry pod now serves certificate sha256 ${sha.slice(0, 16)}…`);
+      log(`recorded that every registry pod now serves certificate sha256 ${certSha.slice(0, 16)}…${auth ? ' and the current htpasswd file' : ''}`);
     }
   }
   log('done');

@@ -5,19 +5,22 @@ import { PkiInputError } from '../pki/validate.js';
 import { ConfigError } from './decide.mjs';
 import { runInCluster } from './incluster.mjs';
 import { KubeApiError } from './kube.mjs';
+import { AuthConfigError } from './auth.mjs';
 import { runMaintenance } from './maintenance.mjs';
-import { prepareTls } from './prepare.mjs';
+import { prepareHtpasswd, prepareTls } from './prepare.mjs';
 
 export const USAGE = `usage:
   node signer.js sign --ip IP [--ip IP ...] [--dns NAME ...] --out DIR [--ca-dir DIR] [--days N] [--ca-days N]
       sign a server certificate locally; reuses ca.crt+ca.key in --ca-dir (default --out) or creates a CA there
-  node signer.js prepare-tls --from DIR --to DIR [--ip IP ...] [--dns NAME ...]
+  node signer.js prepare-tls --from DIR --to DIR [--ip IP ...] [--dns NAME ...] [--htpasswd-from FILE --htpasswd-to FILE]
       registry init container: copy tls.crt/tls.key from the mounted Secret, or write a temporary
-      self-signed certificate (for --ip, $POD_IP/$POD_IPS and 127.0.0.1)
+      self-signed certificate (for --ip, $POD_IP/$POD_IPS and 127.0.0.1); with --htpasswd-*, copy the
+      htpasswd file (auth on), or write an empty one (every login refused) until the signer made it
   node signer.js in-cluster
       Helm hook: sign the certificate for the Service's ClusterIP and restart registry pods when needed
       (env: POD_NAMESPACE SERVICE_NAME CA_SECRET CA_CONFIGMAP TLS_SECRET WORKLOAD_KIND WORKLOAD_NAME POD_SELECTOR
        DNS_NAMES CLUSTER_DOMAIN CERT_VALIDITY_DAYS CA_VALIDITY_DAYS READY_TIMEOUT_SECONDS
+       AUTH_MODE AUTH_HTPASSWD_SECRET AUTH_PUSH_SECRET AUTH_PULL_SECRET AUTH_PUSH_USER AUTH_PULL_USER REGISTRY_PORT
        KUBE_API_URL KUBE_TOKEN_FILE KUBE_CA_FILE)
   node signer.js maintenance read-only|read-write
       garbage-collection Job: switch the registry to read-only (before GC) or back to read-write (after;
@@ -75,9 +78,13 @@ export async function main(argv: string[]): Promise<number> {
           to: { type: 'string' },
           ip: { type: 'string', multiple: true },
           dns: { type: 'string', multiple: true },
+          'htpasswd-from': { type: 'string' },
+          'htpasswd-to': { type: 'string' },
         });
         if (!v.from || !v.to) throw new UsageError('prepare-tls needs --from DIR (the mounted TLS Secret) and --to DIR (where the registry reads tls.crt/tls.key).');
         prepareTls({ fromDir: v.from, toDir: v.to, ips: v.ip ?? [], dnsNames: v.dns ?? [] }, log);
+        if (!v['htpasswd-from'] !== !v['htpasswd-to']) throw new UsageError('--htpasswd-from FILE and --htpasswd-to FILE go together.');
+        if (v['htpasswd-from']) prepareHtpasswd(v['htpasswd-from'], v['htpasswd-to'], log);
         return 0;
       }
       case 'in-cluster': {
@@ -106,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`signer: error: ${e.message} (run "node signer.js --help" for usage)`);
       return 2;
     }
-    if (e instanceof PkiInputError || e instanceof ConfigError || e instanceof KubeApiError) {
+    if (e instanceof PkiInputError || e instanceof ConfigError || e instanceof KubeApiError || e instanceof AuthConfigError) {
       console.error(`signer: error: ${e.message}`);
       return 1;
     }

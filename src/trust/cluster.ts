@@ -178,3 +178,45 @@ export async function readReleaseTrust(release: string, opts: KubectlOptions & {
   checkCaPem(caPem, `ConfigMap ${namespace}/${configMap} key ca.crt`);
   return { namespace, service, configMap, owner, address, caPem, kubectl, commands };
 }
+
+/** The Secret with the generated push user of a release's registry (auth.enabled; the signer makes it). */
+export function pushSecretName(owner: string): string {
+  return `${owner.slice(owner.indexOf('/') + 1)}-push`;
+}
+
+/**
+ * `docker login` guidance for a release whose registry requires credentials: the password goes from
+ * the push Secret through a pipe into --password-stdin, never onto a command line or the screen.
+ */
+export function loginGuidance(t: { namespace: string; owner: string; address: { address: string } }, opts: KubectlOptions): string[] {
+  const base = ['kubectl', ...(opts.kubeconfig ? ['--kubeconfig', opts.kubeconfig] : []), ...(opts.kubeContext ? ['--context', opts.kubeContext] : [])];
+  const secret = pushSecretName(t.owner);
+  const field = (key: string) => `${[...base, '-n', t.namespace, 'get', 'secret', secret, '-o', `jsonpath={.data.${key}}`].map(shellWord).join(' ')} | base64 -d`;
+  return [
+    `If the registry requires credentials (auth.enabled), log in as its push user; the password goes through a pipe, never onto the screen or a command line:`,
+    `  ${field('password')} | docker login ${t.address.address} --username "$(${field('username')})" --password-stdin`,
+    `(podman/skopeo/helm: the same pipe into "podman login", "skopeo login" or "helm registry login" with --password-stdin; creg-chart trust --release ... --show-password prints the credentials.)`,
+  ];
+}
+
+/** Reads the push user's credentials (for --show-password only). */
+export async function readPushCredentials(t: { namespace: string; owner: string; kubectl: string }, opts: KubectlOptions): Promise<{ username: string; password: string }> {
+  const secret = pushSecretName(t.owner);
+  const args = [...(opts.kubeconfig ? ['--kubeconfig', opts.kubeconfig] : []), ...(opts.kubeContext ? ['--context', opts.kubeContext] : []), '-n', t.namespace, 'get', 'secret', secret, '--output', 'json'];
+  const r = await runKubectl(t.kubectl, args);
+  if (r.code !== 0) {
+    if (/NotFound|not found/i.test(r.stderr)) {
+      throw new TrustInputError(`Secret ${t.namespace}/${secret} does not exist: the registry has no generated push user (auth.enabled is off, auth.existingSecret is used, or the signer hook has not run yet).`);
+    }
+    throw new TrustInputError(explainKubectlFailure(`get secret ${secret}`, r.stderr, { ...opts, namespace: t.namespace }).replace(' (not on Secrets)', ' (--show-password needs "get" on the push Secret)'));
+  }
+  let data: Record<string, string> = {};
+  try {
+    data = JSON.parse(r.stdout)?.data ?? {};
+  } catch {
+    throw new TrustInputError(`kubectl printed something that is not JSON when asked to get secret ${secret}.`);
+  }
+  const dec = (k: string) => Buffer.from(data[k] ?? '', 'base64').toString('utf8');
+  if (!data.username || !data.password) throw new TrustInputError(`Secret ${t.namespace}/${secret} has no username/password keys; delete it and run helm upgrade to have the push user made again.`);
+  return { username: dec('username'), password: dec('password') };
+}

@@ -66,7 +66,7 @@ spec:
       nodeSelector: { node: registry }
       containers:
       - name: web
-        image: busybox:1.36
+        image: busybox:1.37
         command: [sleep, infinity]
         readinessProbe: { exec: { command: ['true'] } }
 `);
@@ -92,7 +92,7 @@ spec:
       restartPolicy: Never
       containers:
       - name: once
-        image: busybox:1.36
+        image: busybox:1.37
         command: ['true']
 `);
     kubectl(['wait', '--for=condition=complete', 'job/once', '--timeout=90s']);
