@@ -366,5 +366,5 @@ export function describePodNotReady(pod: PodStatusView): string {
     else if (st.reason || st.message) reasons.push(`${st.reason ?? ''} ${st.message ?? ''}`.trim());
     else reasons.push('no container status yet');
   }
-  return `pod ${name}${where}, phase ${st.phase ?? 'unknown'}: ${reasons.join('; ')}`;
+  return `pod ${name}${where}, phase ${st.phase ?? 'unknown'}: ${reasons.map((r) => r.replace(/[.\s]+$/, '')).join('; ')}`;
 }

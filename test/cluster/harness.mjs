@@ -205,7 +205,9 @@ export function kubeRequest({ apiUrl, ca, token, cert, key }, method, path, body
       headers['Content-Type'] = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
       headers['Content-Length'] = Buffer.byteLength(data);
     }
-    const req = httpsRequest(url, { method, headers, ca, cert, key, timeout: timeoutMs }, (res) => {
+    // agent: false: no kept-alive socket, which the API server may close while
+    // a test blocks in spawnSync (helm) and Node would then reuse ("socket hang up").
+    const req = httpsRequest(url, { method, headers, ca, cert, key, timeout: timeoutMs, agent: false }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -271,8 +273,9 @@ export async function startCluster(opts = {}) {
     if (missing.length) throw new Error(`A real node needs: ${missing.join('; ')}. Install and build them with: ${SETUP_COMMAND}`);
   }
   const log = opts.log || (process.env.CREG_CP_VERBOSE ? (m) => console.error(`[cluster] ${m}`) : () => {});
-  const t0 = Date.now();
-  const deadline = t0 + (opts.timeoutMs || (realNode ? 300000 : 120000));
+  let t0 = Date.now();
+  const startupBudgetMs = opts.timeoutMs || (realNode ? 300000 : 120000);
+  let deadline = t0 + startupBudgetMs;
   const serviceCidr = opts.serviceCidr || '10.96.0.0/16';
   const serviceIp = serviceCidr.replace(/\.0\/\d+$/, '.1');
   const nodeSpecs = opts.nodes || (realNode ? [] : [
@@ -302,6 +305,9 @@ export async function startCluster(opts = {}) {
     writeFileSync(teardownScript, teardownScriptText(teardownState));
     try {
       lock = await acquireRealNodeLock({ label: opts.label || process.argv[1] || 'a test', teardownScript, log });
+      // The start-up budget counts from here, not from before the wait.
+      t0 = Date.now();
+      deadline = t0 + startupBudgetMs;
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
       throw e;

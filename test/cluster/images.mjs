@@ -287,9 +287,11 @@ export function importImages(images, { address, log = () => {} }) {
 
 // `node test/cluster/images.mjs`: build (or find cached) every image and print them.
 if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
-  const { pinnedVersions } = await import('./harness.mjs');
+  // (not through harness.mjs: it imports this module, a cycle under top-level await)
+  const versions = readFileSync(new URL('./tools/versions.env', import.meta.url), 'utf8');
+  const k8sVersion = /^K8S_VERSION=(\S+)/m.exec(versions)[1];
   const t0 = Date.now();
-  const images = await ensureImages({ k8sVersion: pinnedVersions().K8S_VERSION, log: (m) => console.log(`[images] ${m}`) });
+  const images = await ensureImages({ k8sVersion, log: (m) => console.log(`[images] ${m}`) });
   for (const i of images) console.log(`[images] ${i.name} ${i.cached ? 'cached' : 'built'}: ${i.file} (${(statSync(i.file).size / 1048576).toFixed(1)} MiB)`);
   console.log(`[images] done in ${Date.now() - t0} ms`);
 }

@@ -178,9 +178,12 @@ if (realNodeTestsEnabled(test, FILE)) {
     test(`${H}: node trust writes ca.crt and hosts.toml into the test containerd's config_path`, async () => {
       const dir = join(s.node.certsDir, `${st.ip}:5000`);
       const caPem = b64d((await get(`/api/v1/namespaces/${ns}/secrets/${full}-ca`)).data['ca.crt']);
+      // The node trust pod started before the signer published the CA ConfigMap:
+      // the kubelet projects it into the running pod on its sync period (1 min
+      // by default, plus jitter and its cache TTL), then the script's next check.
       await waitFor(`${dir}/ca.crt`, () => {
         try { return readFileSync(join(dir, 'ca.crt'), 'utf8') === caPem; } catch { return false; }
-      }, 60000);
+      }, 180000);
       assert.match(readFileSync(join(dir, 'hosts.toml'), 'utf8'), new RegExp(`https://${st.ip.replace(/\./g, '\\.')}:5000`));
     });
 
@@ -250,16 +253,20 @@ if (realNodeTestsEnabled(test, FILE)) {
     const values = realNodeValues(s.node, { mountPath: join(s.node.hostPathDir, 'f1', 'nas') });
     values.nas.requireNfsMount = true;
     values.signer.activeDeadlineSeconds = 60;
-    const r = helm('helm4', ['install', 'f1', s.tgz, '-n', ns, '--create-namespace', '-f', valuesFile('f1', values), '--wait=watcher', '--timeout', '4m']);
-    console.log(`[F1] helm install --wait=watcher with a never-ready registry: exit ${r.status} after ${secs(r.ms)}: ${r.stderr.trim().split('\n').pop()}`);
-    assert.is.not(r.status, 0, `helm install reported success for a registry that is not ready:\n${r.stdout}`);
-    // The signer's own message: in the failed hook pod's termination message / log.
-    const pods = (await get(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent('app.kubernetes.io/component=signer')}`)).items;
-    const msgs = pods.map((p) => p.status?.containerStatuses?.[0]?.state?.terminated?.message || '').join('\n');
-    assert.match(msgs, /only 0 of 1 registry pods became ready/, msgs);
-    assert.match(msgs, /pod f1-creg-\S+ on node creg-node-1, phase Pending: init container nas-guard/, msgs);
-    helm('helm4', ['uninstall', 'f1', '-n', ns, '--wait', '--timeout', '2m']);
-    kubectl(['delete', 'namespace', ns, '--wait=false']);
+    try {
+      const r = helm('helm4', ['install', 'f1', s.tgz, '-n', ns, '--create-namespace', '-f', valuesFile('f1', values), '--wait=watcher', '--timeout', '4m']);
+      console.log(`[F1] helm install --wait=watcher with a never-ready registry: exit ${r.status} after ${secs(r.ms)}: ${r.stderr.trim().split('\n').pop()}`);
+      assert.is.not(r.status, 0, `helm install reported success for a registry that is not ready:\n${r.stdout}`);
+      // The signer's own message: in the failed hook pod's termination message (its log's tail).
+      const pods = (await get(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent('app.kubernetes.io/component=signer')}`)).items;
+      const msgs = pods.map((p) => p.status?.containerStatuses?.[0]?.state?.terminated?.message || '').join('\n');
+      console.log(`[F1] ${msgs.split('\n').find((l) => /error:/.test(l))}`);
+      assert.match(msgs, /only 0 of 1 registry pods became ready/, msgs);
+      assert.match(msgs, /pod f1-creg-\S+ on node creg-node-1, phase Pending: init container nas-guard/, msgs);
+    } finally {
+      helm('helm4', ['uninstall', 'f1', '-n', ns, '--wait', '--timeout', '2m']);
+      s.cluster.kubectl(['delete', 'namespace', ns, '--wait=false']);
+    }
   });
 
   test('Helm 4 default --wait: an upgrade to 2 replicas where only one can run fails, naming the pod that cannot start', async () => {
@@ -274,14 +281,18 @@ if (realNodeTestsEnabled(test, FILE)) {
     values.signer.activeDeadlineSeconds = 60;
     const vf = valuesFile('f2', values);
     helmOk('helm4', ['install', 'f2', s.tgz, '-n', ns, '--create-namespace', '-f', vf, '--wait=watcher', '--timeout', '4m']);
-    const r = helm('helm4', ['upgrade', 'f2', s.tgz, '-n', ns, '-f', vf, '--set', 'registry.replicas=2', '--wait=watcher', '--timeout', '4m']);
-    console.log(`[F2] helm upgrade --wait=watcher to 2 replicas (one cannot be scheduled): exit ${r.status} after ${secs(r.ms)}: ${r.stderr.trim().split('\n').pop()}`);
-    assert.is.not(r.status, 0, `helm upgrade reported success with 1 of 2 registry pods:\n${r.stdout}`);
-    const pods = (await get(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent('app.kubernetes.io/component=signer')}`)).items;
-    const msgs = pods.map((p) => p.status?.containerStatuses?.[0]?.state?.terminated?.message || '').join('\n');
-    assert.match(msgs, /only 1 of 2 registry pods became ready/, msgs);
-    assert.match(msgs, /Insufficient memory/, msgs);
-    helm('helm4', ['uninstall', 'f2', '-n', ns, '--wait', '--timeout', '2m']);
+    try {
+      const r = helm('helm4', ['upgrade', 'f2', s.tgz, '-n', ns, '-f', vf, '--set', 'registry.replicas=2', '--wait=watcher', '--timeout', '4m']);
+      console.log(`[F2] helm upgrade --wait=watcher to 2 replicas (one cannot be scheduled): exit ${r.status} after ${secs(r.ms)}: ${r.stderr.trim().split('\n').pop()}`);
+      assert.is.not(r.status, 0, `helm upgrade reported success with 1 of 2 registry pods:\n${r.stdout}`);
+      const pods = (await get(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent('app.kubernetes.io/component=signer')}`)).items;
+      const msgs = pods.map((p) => p.status?.containerStatuses?.[0]?.state?.terminated?.message || '').join('\n');
+      console.log(`[F2] ${msgs.split('\n').find((l) => /error:/.test(l))}`);
+      assert.match(msgs, /only 1 of 2 registry pods became ready/, msgs);
+      assert.match(msgs, /pod f2-creg-\S+ \(not scheduled\), phase Pending: PodScheduled: Unschedulable .*Insufficient memory/, msgs);
+    } finally {
+      helm('helm4', ['uninstall', 'f2', '-n', ns, '--wait', '--timeout', '2m']);
+    }
   });
 
   test.run();

@@ -120,7 +120,8 @@ export async function acquireRealNodeLock({ label, teardownScript, waitSeconds =
       + `only one real node runs on this machine at a time (waiting up to ${waitSeconds} s)`);
   }
   const t0 = Date.now();
-  const script = `echo locked; while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; [ -f "$1" ] && sh "$1" >/dev/null 2>&1; exit 0`;
+  // A waiter whose test died before it got the lock started nothing: it just exits.
+  const script = `kill -0 ${process.pid} 2>/dev/null || exit 0; echo locked; while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; [ -f "$1" ] && sh "$1" >/dev/null 2>&1; exit 0`;
   const holder = spawn('flock', ['-w', String(waitSeconds), '-E', '75', REALNODE_LOCK, 'sh', '-c', script, 'sh', teardownScript], {
     detached: true, stdio: ['ignore', 'pipe', 'ignore'],
   });
