@@ -23,8 +23,14 @@ spec:
   securityContext:
     seccompProfile:
       type: RuntimeDefault
-  {{- with include "creg.podCommon" . | trim }}
-  {{- . | nindent 2 }}
+  {{- with .Values.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with include "creg.registryTolerations" . | trim }}
+  # tolerations + registry.failover.tolerationSeconds (README "Node failure").
+  tolerations:
+    {{- . | nindent 4 }}
   {{- end }}
   initContainers:
     {{- if eq (include "creg.requireNfsMount" .) "true" }}
