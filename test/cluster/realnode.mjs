@@ -258,7 +258,7 @@ export function teardownScriptText(s) {
     '  for c in $($ipt -t $t -S 2>/dev/null | awk \'$1 == "-N" && $2 ~ /^(KUBE-|CNI-)/ { print $2 }\'); do $ipt -w -t $t -F "$c" 2>/dev/null; done',
     '  for c in $($ipt -t $t -S 2>/dev/null | awk \'$1 == "-N" && $2 ~ /^(KUBE-|CNI-)/ { print $2 }\'); do $ipt -w -t $t -X "$c" 2>/dev/null; done',
     'done; done',
-    s.bridge === null ? ': no bridge in this machine\'s own namespace' : `ip link del ${q(s.bridge || 'cni0')} 2>/dev/null`,
+    s.bridge === null ? '# no bridge in the host namespace: the nodes have their own' : `ip link del ${q(s.bridge || 'cni0')} 2>/dev/null`,
     // Nodes in their own network namespace: deleting it removes its bridge,
     // veth pair, routes and iptables rules with it.
     ...(s.netns || []).map((ns) => `ip netns del ${q(ns)} 2>/dev/null`),
@@ -582,6 +582,8 @@ export async function startRealNode(cluster, nodeOpts, { track, log, deadline: s
       if (o.netns) run('ip', ['link', 'set', o.netns.hostIf, 'up']);
       // The veth going down dropped the route to the pod subnet.
       if (o.netns) spawnSync('ip', ['route', 'replace', o.podSubnet, 'via', ip, 'dev', o.netns.hostIf]);
+      // The crashed generation is over: start-up checks watch only the new one.
+      current.clear();
       const saved = deadline;
       deadline = Date.now() + timeoutMs;
       try {
