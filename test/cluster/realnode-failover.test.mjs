@@ -316,7 +316,7 @@ if (realNodeTestsEnabled(test, FILE)) {
     }
     const tar = pusher.imageFiles.find((i) => i.name === pusher.images.node).file;
     const layout = ociLayoutFromTar(tar, join(s.work, 'layout-big'));
-    const pushArgs = (node) => ['--policy', join(s.work, 'policy.json'), '--command-timeout', '120s', 'copy', '--retry-times', '0',
+    const pushArgs = (node) => ['--policy', join(s.work, 'policy.json'), '--command-timeout', '60s', 'copy', '--retry-times', '0',
       '--dest-cert-dir', join(s.work, `certs-${s.ip}-${PORT}`), `oci:${layout}:test`, `docker://${s.ip}:${PORT}/big:v1`];
     const inFlight = spawn('nsenter', [`--net=/run/netns/${pusher.netns.name}`, '--', 'skopeo', ...pushArgs(pusher)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let pushErr = '';
