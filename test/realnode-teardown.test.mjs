@@ -16,7 +16,8 @@ const base = {
 const variants = {
   'one node in the host namespace': { ...base, bridge: 'cni0' },
   'two nodes in their own namespaces': {
-    ...base, bridge: null, netns: ['creg-node-1', 'creg-node-2'], cniNetworks: ['creg-realnode-1', 'creg-realnode-2'],
+    ...base, bridge: null, netns: ['creg-node-1', 'creg-node-2'], netnsLinks: ['creg-n1', 'creg-n2'],
+    cniNetworks: ['creg-realnode-1', 'creg-realnode-2'],
   },
   'kept temp root': { ...base, bridge: 'cni0', keep: true },
 };
@@ -28,8 +29,9 @@ for (const [name, state] of Object.entries(variants)) {
     assert.is(r.status, 0, `${r.stderr}\n${text}`);
     assert.match(text, /exit 0\n$/);
     for (const ns of state.netns || []) assert.match(text, new RegExp(`ip netns del '${ns}'`));
+    for (const l of state.netnsLinks || []) assert.match(text, new RegExp(`ip link del '${l}'`));
     for (const n of state.cniNetworks || []) assert.ok(text.includes(`/var/lib/cni/results/'${n}'-*`), n);
-    if (state.bridge === null) assert.not.match(text, /ip link del/);
+    if (state.bridge === null) assert.not.match(text, /ip link del 'cni0'/);
     else assert.match(text, /ip link del 'cni0'/);
   });
 }

@@ -313,6 +313,7 @@ export async function startCluster(opts = {}) {
       cniNetwork: realNode.cniNetwork || 'creg-realnode-1',
       cniNetworks: realNodeList.map((n) => n.cniNetwork || 'creg-realnode-1'),
       netns: realNodeList.filter((n) => n.netns).map((n) => n.netns.name),
+      netnsLinks: realNodeList.filter((n) => n.netns).map((n) => n.netns.hostIf),
       ...recordHostState(),
     };
     writeFileSync(teardownScript, teardownScriptText(teardownState));

@@ -262,6 +262,9 @@ export function teardownScriptText(s) {
     // Nodes in their own network namespace: deleting it removes its bridge,
     // veth pair, routes and iptables rules with it.
     ...(s.netns || []).map((ns) => `ip netns del ${q(ns)} 2>/dev/null`),
+    // A namespace lives on while sockets of a crashed node linger in it: the
+    // host end of its veth (and the route through it) goes now.
+    ...(s.netnsLinks || []).map((l) => `ip link del ${q(l)} 2>/dev/null`),
     ...Object.entries(s.sysctls || {}).map(([k, v]) => `echo ${q(v)} > ${q(join('/proc/sys', k))} 2>/dev/null`),
     ...[...new Set([s.cniNetwork || 'creg-realnode', ...(s.cniNetworks || [])])].map((n) => `rm -f /var/lib/cni/results/${q(n)}-* 2>/dev/null`),
     // The kubelet links every container log into /var/log/containers (fixed path).
