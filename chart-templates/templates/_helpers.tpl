@@ -71,16 +71,27 @@ app.kubernetes.io/component: registry
 {{- define "creg.mountName" -}}{{ include "creg.fullname" . }}-nas-mount{{- end -}}
 {{- define "creg.httpSecretName" -}}{{ include "creg.fullname" . }}-http-secret{{- end -}}
 {{- define "creg.signerName" -}}{{ include "creg.fullname" . }}-signer{{- end -}}
-{{- define "creg.caSecretName" -}}{{ include "creg.fullname" . }}-ca{{- end -}}
+{{/* The CA Secret: tls.existingCaSecret (bring your own CA) or the one the signer makes and owns. */}}
+{{- define "creg.caSecretName" -}}
+{{- $byo := "" -}}{{- if .Values.tls -}}{{- $byo = .Values.tls.existingCaSecret -}}{{- end -}}
+{{- if $byo -}}{{ $byo }}{{- else -}}{{ include "creg.fullname" . }}-ca{{- end -}}
+{{- end -}}
 {{/* ConfigMap in which the signer publishes the CA certificate (ca.crt only; never the key). */}}
 {{- define "creg.caConfigMapName" -}}{{ include "creg.fullname" . }}-ca{{- end -}}
+{{/* Secret in which the signer pins what it published (CA sha256, ClusterIP) for node trust. */}}
+{{- define "creg.caPinSecretName" -}}{{ include "creg.fullname" . }}-ca-pin{{- end -}}
 {{- define "creg.tlsSecretName" -}}{{ include "creg.fullname" . }}-tls{{- end -}}
 
 {{/*
 A quoted image reference from an image object: include "creg.image" .Values.registry.image
+With a digest, the pod runs repository@digest (immutable) and the tag is kept as a comment.
 */}}
 {{- define "creg.image" -}}
+{{- if .digest -}}
+{{- printf "%s@%s" .repository .digest | quote }} # tag {{ .tag }}
+{{- else -}}
 {{- printf "%s:%s" .repository .tag | quote -}}
+{{- end -}}
 {{- end -}}
 
 {{/* A list of strings joined with commas, quoted: include "creg.csv" .Values.nas.mountOptions */}}
@@ -165,5 +176,18 @@ include "creg.preflightNodes" (dict "nodes" LIST_OF_NODE_OBJECTS "Values" .Value
 {{- $shown := $names -}}
 {{- if gt (len $names) 10 -}}{{- $shown = append (slice $names 0 10) "..." -}}{{- end -}}
 {{- fail (printf "\n\npreflight: no node carries the registry node label %s=%s, so the registry and the NFS mount could never be scheduled.\nLabel the node(s) that can mount the NFS export, then run helm again:\n\n  kubectl label nodes NODE %s=%s\n\nNodes in this cluster (%d): %s\nOr set nodeLabel.key/nodeLabel.value to a label your registry nodes already have.\nTo skip this check (e.g. when you may not list nodes): --set preflight.enabled=false\n" $key $value $key $value (len $names) (join ", " $shown)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Fails when an existing claim allows one node only (no ReadWriteMany) while
+registry.replicas > 1: a second pod could never mount it on another node.
+include "creg.preflightClaim" (dict "claim" PVC_OBJECT "Values" .Values)
+*/}}
+{{- define "creg.preflightClaim" -}}
+{{- $modes := default (list) .claim.spec.accessModes -}}
+{{- $replicas := int .Values.registry.replicas -}}
+{{- if and (gt $replicas 1) (not (has "ReadWriteMany" $modes)) -}}
+{{- fail (printf "\n\npreflight: storage.pvc.existingClaim %s has access modes [%s], without ReadWriteMany: only one node can mount it, so with registry.replicas=%d the other pods could never start on another node.\nSet registry.replicas=1, or use a ReadWriteMany claim.\n" .claim.metadata.name (join ", " $modes) $replicas) -}}
 {{- end -}}
 {{- end -}}
