@@ -2,7 +2,7 @@
 # Installs and builds every piece the real-node cluster tests need
 # (test/cluster/realnode.mjs), each step skipped when already done:
 #   - Debian packages: containerd, runc, the CNI plugins, iptables, conntrack,
-#     skopeo, gcc (for the pause binary)
+#     skopeo, gcc (for the pause binary), iproute2 and curl (two-node failover test)
 #   - the control plane with kubelet and kube-proxy (scripts/build-control-plane.sh)
 #   - the Distribution registry binary (scripts/build-go-tool.sh)
 #   - crictl (scripts/build-crictl.sh)
@@ -21,7 +21,7 @@ log() { echo "[setup-real-node +$(( $(date +%s) - start ))s] $*"; }
 
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for p in containerd runc containernetworking-plugins iptables conntrack skopeo gcc libc6-dev binutils; do
+for p in containerd runc containernetworking-plugins iptables conntrack skopeo gcc libc6-dev binutils iproute2 curl; do
   have "$p" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

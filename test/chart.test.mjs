@@ -35,6 +35,8 @@ test('chart builds with the real build pipeline (validate, render, lint --strict
 const render = (h, args = []) => helmTemplate(h.bin, built.chartDir, args, RELEASE, NS);
 const podSpecOf = (o) => o.spec.template.spec;
 const envOf = (c) => Object.fromEntries(c.env.map((e) => [e.name, e.value ?? e.valueFrom]));
+const failoverTolerations = (seconds) => ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']
+  .map((key) => ({ effect: 'NoExecute', key, operator: 'Exists', tolerationSeconds: seconds }));
 const registryPod = (objs) => podSpecOf(objs.find((o) => o.kind === 'ReplicationController' || o.kind === 'Deployment'));
 
 // PEM private key blocks (the literal words "PRIVATE KEY" alone may occur in
@@ -307,7 +309,9 @@ for (const h of HELMS) {
       assert.is(svc.spec.sessionAffinity, 'ClientIP');
       for (const o of [rc, find(objs, 'DaemonSet', `${FULL}-nas-mount`), find(objs, 'Job', `${FULL}-signer`)]) {
         const p = podSpecOf(o);
-        assert.equal(p.tolerations, [{ key: 'dedicated', operator: 'Equal', value: 'registry', effect: 'NoSchedule' }], o.kind);
+        const own = [{ key: 'dedicated', operator: 'Equal', value: 'registry', effect: 'NoSchedule' }];
+        // The registry pods also get registry.failover.tolerationSeconds (default 30).
+        assert.equal(p.tolerations, o === rc ? [...own, ...failoverTolerations(30)] : own, o.kind);
         assert.equal(p.imagePullSecrets, [{ name: 'pull' }], o.kind);
       }
       const job = envOf(podSpecOf(find(objs, 'Job', `${FULL}-signer`)).containers[0]);
@@ -316,6 +320,26 @@ for (const h of HELMS) {
       assert.equal(find(objs, 'Role', `${FULL}-signer`).rules[0].resourceNames, ['creg']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`${V} registry.failover.tolerationSeconds: not-ready/unreachable tolerations on the registry pods only`, () => {
+    const tol = (args) => registryPod(render(h, args)).tolerations;
+    assert.equal(tol([]), failoverTolerations(30), 'default 30 s');
+    assert.equal(tol(['--set', 'registry.failover.tolerationSeconds=0']), failoverTolerations(0));
+    assert.equal(tol(['--set', 'registry.kind=Deployment', '--set', 'registry.failover.tolerationSeconds=120']), failoverTolerations(120));
+    assert.is(tol(['--set', 'registry.failover.tolerationSeconds=null']), undefined, 'null: the cluster default (300 s) applies');
+    // A key the operator already tolerates is left as they wrote it.
+    const own = { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 600 };
+    assert.equal(tol(['--set-json', `tolerations=${JSON.stringify([own])}`]), [own, failoverTolerations(30)[0]]);
+    const objs = render(h);
+    for (const o of [find(objs, 'DaemonSet', `${FULL}-nas-mount`), find(objs, 'Job', `${FULL}-signer`)]) {
+      assert.is(podSpecOf(o).tolerations, undefined, `${o.kind}: no failover tolerations`);
+    }
+    for (const bad of ['registry.failover.tolerationSeconds=-1', 'registry.failover.tolerationSeconds=soon', 'registry.failover.seconds=5']) {
+      const r = runHelm(h.bin, ['template', RELEASE, built.chartDir, '--namespace', NS, '--set', bad]);
+      assert.is.not(r.status, 0, `accepted --set ${bad}`);
+      assert.match(r.stderr, /failover/);
     }
   });
 

@@ -131,6 +131,32 @@ tolerations:
 {{- end -}}
 
 {{/*
+The registry pods' tolerations: `tolerations`, plus NoExecute tolerations of
+node.kubernetes.io/not-ready and /unreachable for
+registry.failover.tolerationSeconds (absent or null: none, the cluster's
+default of 300 s applies). A key already listed in `tolerations` wins.
+*/}}
+{{- define "creg.registryTolerations" -}}
+{{- $tol := list -}}
+{{- $keys := list -}}
+{{- range (default (list) .Values.tolerations) -}}
+{{- $tol = append $tol . -}}
+{{- if .key -}}{{- $keys = append $keys .key -}}{{- end -}}
+{{- end -}}
+{{- $seconds := dig "failover" "tolerationSeconds" nil .Values.registry -}}
+{{- if not (kindIs "invalid" $seconds) -}}
+{{- range $key := list "node.kubernetes.io/not-ready" "node.kubernetes.io/unreachable" -}}
+{{- if not (has $key $keys) -}}
+{{- $tol = append $tol (dict "key" $key "operator" "Exists" "effect" "NoExecute" "tolerationSeconds" (int64 $seconds)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- with $tol -}}
+{{- toYaml . -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
 Fails unless one of the nodes carries nodeLabel.key=nodeLabel.value:
 include "creg.preflightNodes" (dict "nodes" LIST_OF_NODE_OBJECTS "Values" .Values)
 */}}

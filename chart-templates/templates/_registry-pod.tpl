@@ -26,8 +26,14 @@ spec:
   enableServiceLinks: false
   securityContext:
     {{- include "creg.registryPodSecurityContext" . | nindent 4 }}
-  {{- with include "creg.podCommon" . | trim }}
-  {{- . | nindent 2 }}
+  {{- with .Values.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with include "creg.registryTolerations" . | trim }}
+  # tolerations + registry.failover.tolerationSeconds (README "When a registry node dies").
+  tolerations:
+    {{- . | nindent 4 }}
   {{- end }}
   {{- with include "creg.registryScheduling" . | trim }}
   {{- . | nindent 2 }}

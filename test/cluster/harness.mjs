@@ -267,7 +267,11 @@ function tail(file, lines = 25) {
  */
 export async function startCluster(opts = {}) {
   const bin = requireBinaries(opts.binDir || binDir());
-  const realNode = opts.realNode ? (opts.realNode === true ? {} : opts.realNode) : null;
+  // realNodes: several real nodes (each with its own network namespace:
+  // realnode.mjs twoNodeOptions()); realNode: one. The first is `cluster.node`.
+  const realNodeList = opts.realNodes?.length ? opts.realNodes
+    : (opts.realNode ? [opts.realNode === true ? {} : opts.realNode] : null);
+  const realNode = realNodeList ? realNodeList[0] : null;
   if (realNode) {
     const missing = realNodeMissing({ binDir: bin, missingBinaries, k8sVersion: pinnedVersions().K8S_VERSION });
     if (missing.length) throw new Error(`A real node needs: ${missing.join('; ')}. Install and build them with: ${SETUP_COMMAND}`);
@@ -299,9 +303,21 @@ export async function startCluster(opts = {}) {
   let node;
   let teardownState;
   const teardownScript = join(dir, 'teardown.sh');
-  const nodeIp = realNode ? (realNode.ip || defaultNodeIp()) : null;
+  // The API server's address: this machine's own (eth0), or the IP of a node
+  // that shares this machine's network namespace.
+  const nodeIp = realNode ? ((!realNode.netns && realNode.ip) || defaultNodeIp()) : null;
+  let nodeList = [];
   if (realNode) {
-    teardownState = { root: dir, pids: [], bin, bridge: realNode.bridge || 'cni0', cniNetwork: realNode.cniNetwork || 'creg-realnode-1', ...recordHostState() };
+    const hostNode = realNodeList.find((n) => !n.netns);
+    teardownState = {
+      root: dir, pids: [], bin,
+      bridge: hostNode ? (hostNode.bridge || 'cni0') : null,
+      cniNetwork: realNode.cniNetwork || 'creg-realnode-1',
+      cniNetworks: realNodeList.map((n) => n.cniNetwork || 'creg-realnode-1'),
+      netns: realNodeList.filter((n) => n.netns).map((n) => n.netns.name),
+      netnsLinks: realNodeList.filter((n) => n.netns).map((n) => n.netns.hostIf),
+      ...recordHostState(),
+    };
     writeFileSync(teardownScript, teardownScriptText(teardownState));
     try {
       lock = await acquireRealNodeLock({ label: opts.label || process.argv[1] || 'a test', teardownScript, log });
@@ -342,8 +358,8 @@ export async function startCluster(opts = {}) {
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    if (node) {
-      try { await node.stop(); } catch (e) { console.error(`[cluster] real node stop: ${e.message}`); }
+    for (const n of nodeList) {
+      try { await n.stop(); } catch (e) { console.error(`[cluster] real node ${n.name} stop: ${e.message}`); }
     }
     for (const p of [...procs].reverse()) {
       if (p.exited) continue;
@@ -559,9 +575,9 @@ export async function startCluster(opts = {}) {
       .map((n) => n.metadata.name));
     return nodes.every((n) => ready.has(n));
   });
-  if (realNode) {
+  for (const nodeOpts of realNodeList || []) {
     try {
-      node = await startRealNode({
+      const started = await startRealNode({
         dir, apiUrl, caFile, binDir: bin, nodeIp, k8sVersion: pinnedVersions().K8S_VERSION,
         makeCert: (name, subj, eku, sans) => makeCert(pki, name, subj, eku, sans),
         kubeconfigFor: (file, user, certName) => {
@@ -571,7 +587,9 @@ export async function startCluster(opts = {}) {
           return file;
         },
         request: (method, path, body) => kubeRequest(admin, method, path, body),
-      }, realNode, { track, log, deadline });
+      }, nodeOpts, { track, log, deadline });
+      nodeList.push(started);
+      node = nodeList[0];
     } catch (e) {
       await fail(e.message);
     }
@@ -612,8 +630,10 @@ export async function startCluster(opts = {}) {
       return { status: r.status, stdout: r.stdout || '', stderr: r.stderr || (r.error ? String(r.error) : '') };
     },
     processes: () => procs.map((p) => ({ name: p.name, pid: p.child.pid, exited: p.exited, logFile: p.logFile })),
-    /** the real node (realNode option), else undefined: see realnode.mjs */
+    /** the real node (realNode option; with realNodes the first), else undefined: see realnode.mjs */
     node,
+    /** every real node (realNodes option, else [node] or []) */
+    realNodes: nodeList,
     stop,
   };
 }

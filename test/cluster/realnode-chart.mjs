@@ -52,8 +52,10 @@ export function realNodeValues(node, { mountPath }) {
  * as host paths, and env values as the mount pod (hostPID) reaches them
  * through /proc/<kubelet pid>/root.
  */
-export function writeMountHooks(node) {
-  const kubeletPid = node.processes().find((p) => p.name === 'kubelet').pid;
+export function writeMountHooks(node, { pid } = {}) {
+  // pid: a process in the node's host mount namespace that outlives the pods
+  // (default the kubelet; nodes that crash and come back use the test's own).
+  const kubeletPid = pid || node.processes().find((p) => p.name === 'kubelet').pid;
   const dir = join(node.root, 'mount-hooks');
   mkdirSync(dir, { recursive: true });
   const viaProc = (p) => `/proc/${kubeletPid}/root${p}`;
@@ -150,17 +152,21 @@ export function ociLayoutFromTar(tarFile, dir) {
   return dir;
 }
 
-/** skopeo copy to docker://ip:port/ref trusting only caPem (a cert dir holding just ca.crt). */
-export function skopeoPush({ from, ip, port, ref, caPem, work }) {
+/**
+ * skopeo copy to docker://ip:port/ref trusting only caPem (a cert dir holding just ca.crt).
+ * via: a real node whose network namespace runs skopeo (node.exec), e.g. to reach
+ * a ClusterIP that only that node's kube-proxy programs.
+ */
+export function skopeoPush({ from, ip, port, ref, caPem, work, via }) {
   const certDir = join(work, `certs-${ip}-${port}`);
   mkdirSync(certDir, { recursive: true });
   writeFileSync(join(certDir, 'ca.crt'), caPem);
   const policy = join(work, 'policy.json');
   writeFileSync(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
   const t0 = Date.now();
-  const r = spawnSync('skopeo', ['--policy', policy, '--command-timeout', '90s', 'copy', '--retry-times', '0',
-    '--dest-cert-dir', certDir, '--dest-authfile', join(work, 'auth.json'), from, `docker://${ip}:${port}/${ref}`], {
-    encoding: 'utf8', timeout: 120000,
-  });
+  const args = ['--policy', policy, '--command-timeout', '90s', 'copy', '--retry-times', '0',
+    '--dest-cert-dir', certDir, '--dest-authfile', join(work, 'auth.json'), from, `docker://${ip}:${port}/${ref}`];
+  const r = via ? via.exec('skopeo', args, { timeoutMs: 120000 })
+    : spawnSync('skopeo', args, { encoding: 'utf8', timeout: 120000 });
   return { status: r.status, stdout: r.stdout || '', stderr: r.stderr || '', ms: Date.now() - t0 };
 }

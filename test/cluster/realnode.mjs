@@ -39,7 +39,15 @@ export const REALNODE_CONTROL_PLANE_PORTS = { etcdClient: 21379, etcdPeer: 21380
 export const NODE_DEFAULTS = {
   name: 'creg-node-1',
   ip: null, // default: eth0's IPv4 address (192.0.2.2 on the project machines)
-  netns: null, // reserved for a node in its own network namespace (not built yet)
+  // null: the node lives in this machine's own network namespace. Or
+  // { name, hostIf, hostIp, ip }: its own network namespace `name` (made and
+  // removed by the harness), joined to the host by a veth pair (hostIf on the
+  // host with hostIp/30, eth0 inside with ip/30, default route via hostIp),
+  // the host routing podSubnet to it (twoNodeOptions()).
+  netns: null,
+  // containerd's registry config_path (default <node root>/containerd/certs.d).
+  // Nodes sharing one filesystem may share it, as the same path on real machines.
+  certsDir: null,
   bridge: 'cni0',
   podSubnet: '10.244.1.0/24',
   clusterCidr: '10.244.0.0/16',
@@ -49,6 +57,57 @@ export const NODE_DEFAULTS = {
     kubelet: 21250, kubeletHealthz: 21248, proxyHealthz: 21256, proxyMetrics: 21249, containerdStream: 21010,
   },
 };
+
+/**
+ * The two real nodes of the failover tests (issue 14): each in its own network
+ * namespace with its own containerd, kubelet, kube-proxy, CNI bridge and pod
+ * subnet, both labelled `labels`, sharing one certs.d directory (sharedDir).
+ * 172.30.N.0/30 exists only on the veth pairs between this machine and the
+ * namespaces the harness makes.
+ */
+export function twoNodeOptions({ labels = {}, sharedDir }) {
+  return [1, 2].map((n) => ({
+    name: `creg-node-${n}`,
+    netns: { name: `creg-node-${n}`, hostIf: `creg-n${n}`, hostIp: `172.30.${n}.1`, ip: `172.30.${n}.2` },
+    ip: `172.30.${n}.2`,
+    bridge: 'cni0', // inside the node's namespace
+    podSubnet: `10.244.${n}.0/24`,
+    cniNetwork: `creg-realnode-${n}`,
+    labels,
+    certsDir: sharedDir ? join(sharedDir, 'containerd-certs.d') : null,
+    ports: n === 1 ? {} : {
+      kubelet: 21350, kubeletHealthz: 21348, proxyHealthz: 21356, proxyMetrics: 21349, containerdStream: 21110,
+    },
+  }));
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${(r.stderr || String(r.error || '')).trim()}`);
+  return r.stdout;
+}
+
+/** Makes the node's network namespace and veth pair (see NODE_DEFAULTS.netns). */
+export function setUpNetns({ netns, podSubnet }) {
+  const { name, hostIf, hostIp, ip } = netns;
+  // Leftovers of a run that died before its teardown (we hold the lock: they are ours).
+  spawnSync('ip', ['netns', 'del', name]);
+  spawnSync('ip', ['link', 'del', hostIf]);
+  run('ip', ['netns', 'add', name]);
+  run('ip', ['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', name]);
+  run('ip', ['addr', 'add', `${hostIp}/30`, 'dev', hostIf]);
+  run('ip', ['link', 'set', hostIf, 'up']);
+  run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  run('ip', ['-n', name, 'addr', 'add', `${ip}/30`, 'dev', 'eth0']);
+  run('ip', ['-n', name, 'link', 'set', 'eth0', 'up']);
+  run('ip', ['-n', name, 'route', 'add', 'default', 'via', hostIp]);
+  run('ip', ['route', 'add', podSubnet, 'via', ip, 'dev', hostIf]);
+  // This machine routes between the namespaces (teardown restores the value).
+  writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
+}
+
+/** argv prefix that runs a command in the node's network namespace (same mount namespace). */
+export const inNetns = (netns) => (netns ? ['nsenter', `--net=/run/netns/${netns.name}`, '--'] : []);
 
 /** Sysctls the kubelet, kube-proxy or the bridge plugin may change; restored at teardown. */
 const SYSCTLS = [
@@ -90,7 +149,7 @@ export function realNodeMissing({ binDir, missingBinaries, k8sVersion }) {
   const bins = missingBinaries(binDir);
   if (bins.length) out.push(`${bins.join(', ')} in ${binDir}`);
   const cmds = ['containerd', 'containerd-shim-runc-v2', 'runc', 'ctr', 'iptables', 'ip6tables', 'iptables-save',
-    'conntrack', 'flock', 'gcc', 'strip', 'dpkg-deb', 'apt-get', 'skopeo', 'ip', 'tar'];
+    'conntrack', 'flock', 'gcc', 'strip', 'dpkg-deb', 'apt-get', 'skopeo', 'ip', 'tar', 'nsenter', 'tc', 'curl'];
   const noCmd = cmds.filter((c) => !onPath(c));
   if (noCmd.length) out.push(`commands ${noCmd.join(', ')}`);
   const noCni = ['bridge', 'host-local', 'portmap', 'loopback'].filter((p) => !existsSync(join(CNI_BIN_DIR, p)));
@@ -200,9 +259,15 @@ export function teardownScriptText(s) {
     '  for c in $($ipt -t $t -S 2>/dev/null | awk \'$1 == "-N" && $2 ~ /^(KUBE-|CNI-)/ { print $2 }\'); do $ipt -w -t $t -F "$c" 2>/dev/null; done',
     '  for c in $($ipt -t $t -S 2>/dev/null | awk \'$1 == "-N" && $2 ~ /^(KUBE-|CNI-)/ { print $2 }\'); do $ipt -w -t $t -X "$c" 2>/dev/null; done',
     'done; done',
-    `ip link del ${q(s.bridge || 'cni0')} 2>/dev/null`,
+    s.bridge === null ? '# no bridge in the host namespace: the nodes have their own' : `ip link del ${q(s.bridge || 'cni0')} 2>/dev/null`,
+    // Nodes in their own network namespace: deleting it removes its bridge,
+    // veth pair, routes and iptables rules with it.
+    ...(s.netns || []).map((ns) => `ip netns del ${q(ns)} 2>/dev/null`),
+    // A namespace lives on while sockets of a crashed node linger in it: the
+    // host end of its veth (and the route through it) goes now.
+    ...(s.netnsLinks || []).map((l) => `ip link del ${q(l)} 2>/dev/null`),
     ...Object.entries(s.sysctls || {}).map(([k, v]) => `echo ${q(v)} > ${q(join('/proc/sys', k))} 2>/dev/null`),
-    `rm -f /var/lib/cni/results/${q(s.cniNetwork || 'creg-realnode')}-* 2>/dev/null`,
+    ...[...new Set([s.cniNetwork || 'creg-realnode', ...(s.cniNetworks || [])])].map((n) => `rm -f /var/lib/cni/results/${q(n)}-* 2>/dev/null`),
     // The kubelet links every container log into /var/log/containers (fixed path).
     'for f in /var/log/containers/*.log; do case "$(readlink "$f" 2>/dev/null)" in "$T"/*) rm -f "$f" ;; esac; done',
     `for f in /run/containerd/s/*; do [ -e "$f" ] || continue; case ' ${(s.shimSocketsBefore || []).join(' ')} ' in *" $f "*) continue ;; esac; rm -f "$f"; done`,
@@ -235,7 +300,7 @@ export function recordHostState() {
 
 // ---- config files ----
 
-export function containerdConfig({ root, ports }) {
+export function containerdConfig({ root, ports, certsDir }) {
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
   return `version = 2
 root = "${root}/containerd/root"
@@ -285,7 +350,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 
 [${cri}.registry]
   # The chart's node trust DaemonSet writes <ClusterIP>:<port>/ca.crt and hosts.toml here.
-  config_path = "${root}/containerd/certs.d"
+  config_path = "${certsDir || `${root}/containerd/certs.d`}"
 `;
 }
 
@@ -376,10 +441,11 @@ function rssKiB(pid) {
  * cluster: { dir, apiUrl, caFile, binDir, makeCert, kubeconfigFor, request, k8sVersion }
  * hooks: { track(proc), log }
  */
-export async function startRealNode(cluster, nodeOpts, { track, log, deadline }) {
+export async function startRealNode(cluster, nodeOpts, { track, log, deadline: startDeadline }) {
+  let deadline = startDeadline;
   const o = { ...NODE_DEFAULTS, ...nodeOpts, ports: { ...NODE_DEFAULTS.ports, ...(nodeOpts.ports || {}) } };
-  if (o.netns) throw new Error('realNode.netns: a node in its own network namespace is not implemented yet (issue 14).');
-  const ip = o.ip || cluster.nodeIp;
+  const ip = o.ip || o.netns?.ip || cluster.nodeIp;
+  const wrap = inNetns(o.netns);
   const root = join(cluster.dir, 'nodes', o.name);
   const logDir = join(root, 'logs');
   for (const d of ['containerd/certs.d', 'containerd/opt', 'cni/net.d', 'cni/ipam', 'kubelet/pod-logs', 'kubelet/volume-plugins', 'runc', 'logs', 'hostpath']) {
@@ -388,15 +454,19 @@ export async function startRealNode(cluster, nodeOpts, { track, log, deadline })
   const pki = join(cluster.dir, 'pki');
   const t0 = Date.now();
   const procs = [];
+  // The running generation of each daemon (crash() + restart() start new ones).
+  const current = new Map();
   const startProc = (name, file, args) => {
     const logFile = join(logDir, `${name}.log`);
     const fd = openSync(logFile, 'a');
-    const child = spawn(file, args, { stdio: ['ignore', fd, fd], cwd: root, env: { ...process.env, HOME: root } });
+    const argv = [...wrap, file, ...args];
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', fd, fd], cwd: root, env: { ...process.env, HOME: root } });
     closeSync(fd);
     const entry = { name, child, logFile, exited: null, killNow() { try { child.kill('SIGKILL'); } catch { /* gone */ } } };
     child.on('exit', (code, signal) => { entry.exited = { code, signal }; });
     child.on('error', (e) => { entry.exited = { error: e }; });
     procs.push(entry);
+    current.set(name, entry);
     track(entry);
     return entry;
   };
@@ -407,7 +477,7 @@ export async function startRealNode(cluster, nodeOpts, { track, log, deadline })
   const waitFor = async (what, fn, intervalMs = 250) => {
     let last;
     while (Date.now() < deadline) {
-      const dead = procs.find((p) => p.exited);
+      const dead = [...current.values()].find((p) => p.exited);
       if (dead) throw failWith(`${dead.name} exited during start-up`);
       try { if (await fn()) return; } catch (e) { last = e; }
       await sleep(intervalMs);
@@ -422,41 +492,51 @@ export async function startRealNode(cluster, nodeOpts, { track, log, deadline })
   const kubeletKubeconfig = cluster.kubeconfigFor(join(root, 'kubelet.kubeconfig'), `system:node:${o.name}`, `${o.name}-client`);
   const proxyKubeconfig = cluster.kubeconfigFor(join(root, 'kube-proxy.kubeconfig'), 'system:kube-proxy', `${o.name}-proxy`);
 
-  // containerd, then the images.
+  if (o.netns) {
+    setUpNetns(o);
+    log(`network namespace ${o.netns.name}: ${o.netns.hostIf} ${o.netns.hostIp} <-> eth0 ${ip}, ${o.podSubnet} via ${ip}`);
+  }
+  const certsDir = o.certsDir || join(root, 'containerd', 'certs.d');
+  mkdirSync(certsDir, { recursive: true });
   const images = await ensureImages({ k8sVersion: cluster.k8sVersion, log });
   const address = join(root, 'containerd', 'containerd.sock');
-  writeFileSync(join(root, 'containerd', 'config.toml'), containerdConfig({ root, ports: o.ports }));
+  writeFileSync(join(root, 'containerd', 'config.toml'), containerdConfig({ root, ports: o.ports, certsDir }));
   writeFileSync(join(root, 'cni', 'net.d', '10-creg.conflist'), cniConfig({ root, bridge: o.bridge, podSubnet: o.podSubnet, cniNetwork: o.cniNetwork }));
-  startProc('containerd', 'containerd', ['--config', join(root, 'containerd', 'config.toml'), '--log-level', 'warn']);
-  await waitFor('containerd socket', () => spawnSync('ctr', ['--address', address, 'version'], { timeout: 5000 }).status === 0);
-  const tImg = Date.now();
-  importImages(images, { address, log });
-  const importMs = Date.now() - tImg;
-  log(`containerd up, ${images.length} images imported in ${importMs} ms`);
-
-  // kubelet.
   const kubeletCfg = join(root, 'kubelet', 'config.yaml');
   writeFileSync(kubeletCfg, kubeletConfig({ root, ip, ports: o.ports, caFile: cluster.caFile, pki, name: o.name }));
   const labels = Object.entries(o.labels || {}).map(([k, v]) => `${k}=${v}`).join(',');
-  startProc('kubelet', join(cluster.binDir, 'kubelet'), [
-    `--config=${kubeletCfg}`,
-    `--kubeconfig=${kubeletKubeconfig}`,
-    `--root-dir=${join(root, 'kubelet')}`,
-    `--cert-dir=${join(root, 'kubelet', 'pki')}`,
-    `--hostname-override=${o.name}`,
-    `--node-ip=${ip}`,
-    ...(labels ? [`--node-labels=${labels}`] : []),
-    '--v=1',
-  ]);
-  // kube-proxy.
   const proxyCfg = join(root, 'kube-proxy.yaml');
   writeFileSync(proxyCfg, kubeProxyConfig({ ip, ports: o.ports, kubeconfig: proxyKubeconfig, name: o.name, clusterCidr: o.clusterCidr }));
-  startProc('kube-proxy', join(cluster.binDir, 'kube-proxy'), [`--config=${proxyCfg}`, `--hostname-override=${o.name}`, '--v=1']);
+  let importMs = 0;
 
-  await waitFor(`node ${o.name} Ready`, async () => {
+  const isReady = async () => {
     const r = await cluster.request('GET', `/api/v1/nodes/${o.name}`);
     return r.status === 200 && (r.json.status?.conditions || []).some((c) => c.type === 'Ready' && c.status === 'True');
-  }, 500);
+  };
+  // containerd (then the images, first time only), kubelet, kube-proxy.
+  const launch = async ({ withImages }) => {
+    startProc('containerd', 'containerd', ['--config', join(root, 'containerd', 'config.toml'), '--log-level', 'warn']);
+    await waitFor('containerd socket', () => spawnSync('ctr', ['--address', address, 'version'], { timeout: 5000 }).status === 0);
+    if (withImages) {
+      const tImg = Date.now();
+      importImages(images, { address, log });
+      importMs = Date.now() - tImg;
+      log(`containerd up, ${images.length} images imported in ${importMs} ms`);
+    }
+    startProc('kubelet', join(cluster.binDir, 'kubelet'), [
+      `--config=${kubeletCfg}`,
+      `--kubeconfig=${kubeletKubeconfig}`,
+      `--root-dir=${join(root, 'kubelet')}`,
+      `--cert-dir=${join(root, 'kubelet', 'pki')}`,
+      `--hostname-override=${o.name}`,
+      `--node-ip=${ip}`,
+      ...(labels ? [`--node-labels=${labels}`] : []),
+      '--v=1',
+    ]);
+    startProc('kube-proxy', join(cluster.binDir, 'kube-proxy'), [`--config=${proxyCfg}`, `--hostname-override=${o.name}`, '--v=1']);
+  };
+  await launch({ withImages: true });
+  await waitFor(`node ${o.name} Ready`, isReady, 500);
   const readyMs = Date.now() - t0;
   log(`node ${o.name} Ready after ${readyMs} ms`);
 
@@ -476,27 +556,66 @@ export async function startRealNode(cluster, nodeOpts, { track, log, deadline })
     /** [{ name, file }]: the OCI layout tars imported into containerd */
     imageFiles: images,
     /** containerd's registry config_path: point nodeTrust.containerdCertsDir here. */
-    certsDir: join(root, 'containerd', 'certs.d'),
+    certsDir,
+    /** { name, hostIf, hostIp, ip } when the node has its own network namespace, else null */
+    netns: o.netns || null,
+    /** runs a command in the node's network namespace (spawnSync): { status, stdout, stderr } */
+    exec(cmd, args, opts = {}) {
+      const argv = [...wrap, cmd, ...args];
+      const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: opts.timeoutMs || 60000, input: opts.input, env: opts.env || process.env });
+      return { status: r.status, stdout: r.stdout || '', stderr: r.stderr || (r.error ? String(r.error) : '') };
+    },
+    /**
+     * A node crash (not a drain): SIGKILL to kubelet, kube-proxy, containerd,
+     * every shim and container of this node, and (own namespace) the host side
+     * of its veth goes down, so the node is unreachable like a dead machine.
+     * Resolves the time it happened (Date.now()).
+     */
+    crash() {
+      const { shims, containers } = node.podProcesses();
+      for (const name of ['kubelet', 'kube-proxy', 'containerd']) current.get(name)?.killNow();
+      for (const pid of [...containers, ...shims]) { try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ } }
+      if (o.netns) run('ip', ['link', 'set', o.netns.hostIf, 'down']);
+      return Date.now();
+    },
+    /** Brings a crashed node back (same state root): veth up, containerd, kubelet, kube-proxy; waits for Ready. */
+    async restart({ timeoutMs = 120000 } = {}) {
+      const t = Date.now();
+      const until = t + 10000;
+      while ([...current.values()].some((p) => !p.exited) && Date.now() < until) await sleep(50);
+      if (o.netns) run('ip', ['link', 'set', o.netns.hostIf, 'up']);
+      // The veth going down dropped the route to the pod subnet.
+      if (o.netns) spawnSync('ip', ['route', 'replace', o.podSubnet, 'via', ip, 'dev', o.netns.hostIf]);
+      // The crashed generation is over: start-up checks watch only the new one.
+      current.clear();
+      const saved = deadline;
+      deadline = Date.now() + timeoutMs;
+      try {
+        await launch({ withImages: false });
+        await waitFor(`node ${o.name} Ready again`, isReady, 500);
+      } finally { deadline = saved; }
+      return Date.now() - t;
+    },
     /** a scratch directory on the node's host for hostPath volumes (nas.mountPath etc.) */
     hostPathDir: join(root, 'hostpath'),
     containerdAddress: address,
     ports: o.ports,
     readyMs,
-    importMs,
+    get importMs() { return importMs; },
     crictl,
     /** ctr in containerd's k8s.io namespace: { status, stdout, stderr } */
     ctr: (args) => {
       const r = spawnSync('ctr', ['--address', address, '-n', 'k8s.io', ...args], { encoding: 'utf8', timeout: 60000 });
       return { status: r.status, stdout: r.stdout || '', stderr: r.stderr || '' };
     },
-    processes: () => procs.map((p) => ({ name: p.name, pid: p.child.pid, exited: p.exited, logFile: p.logFile })),
+    processes: () => [...current.values()].map((p) => ({ name: p.name, pid: p.child.pid, exited: p.exited, logFile: p.logFile })),
     /**
      * Memory the node uses now, in MiB (VmRSS): kubelet, kube-proxy, containerd,
      * the shims and every container process.
      */
     memoryMiB() {
       const parts = { kubelet: 0, 'kube-proxy': 0, containerd: 0, shims: 0, containers: 0 };
-      for (const p of procs) if (!p.exited) parts[p.name] += rssKiB(p.child.pid);
+      for (const p of current.values()) if (!p.exited) parts[p.name] += rssKiB(p.child.pid);
       const { shims, containers } = node.podProcesses();
       for (const pid of shims) parts.shims += rssKiB(pid);
       for (const pid of containers) parts.containers += rssKiB(pid);
@@ -534,15 +653,15 @@ export async function startRealNode(cluster, nodeOpts, { track, log, deadline })
     /** Graceful part of the teardown; the rest is the shared teardown script. */
     async stop() {
       for (const name of ['kubelet', 'kube-proxy']) {
-        const p = procs.find((x) => x.name === name);
+        const p = current.get(name);
         if (p && !p.exited) { try { p.child.kill('SIGTERM'); } catch { /* gone */ } }
       }
       const until = Date.now() + 5000;
       while (procs.some((p) => p.name !== 'containerd' && !p.exited) && Date.now() < until) await sleep(50);
       // Stops every sandbox through the CRI: CNI DEL releases IPs and CNI-* chains.
-      if (!procs.find((p) => p.name === 'containerd').exited) {
+      if (!current.get('containerd').exited) {
         if (existsSync(crictlPath())) crictl(['rmp', '-fa'], { timeoutMs: 60000 });
-        const c = procs.find((p) => p.name === 'containerd');
+        const c = current.get('containerd');
         try { c.child.kill('SIGTERM'); } catch { /* gone */ }
         const until2 = Date.now() + 5000;
         while (!c.exited && Date.now() < until2) await sleep(50);
