@@ -111,6 +111,9 @@ spec:
               key: REGISTRY_HTTP_SECRET
         - name: REGISTRY_STORAGE_DELETE_ENABLED
           value: "true"
+        {{- with include "creg.mirrorEnv" . | trim }}
+        {{- . | nindent 8 }}
+        {{- end }}
         {{- range .Values.registry.extraEnv }}
         - name: {{ .name | quote }}
           value: {{ .value | quote }}

@@ -73,6 +73,8 @@ export function validateValues(values: Values, sources: ValuesSource[]): string[
 /** Drops ajv's follow-on errors (`anyOf` summaries once its branches are reported, `not` wrappers). */
 function isNoise(e: ErrorObject, all: ErrorObject[]): boolean {
   if (e.keyword === 'anyOf' || e.keyword === 'oneOf') return false;
+  // An `if`/`then` failure is reported through the `then` branch's own errors.
+  if (e.keyword === 'if') return true;
   // For an anyOf (quantities), report only the anyOf summary, not each branch.
   return all.some((o) => (o.keyword === 'anyOf' || o.keyword === 'oneOf') && o.instancePath === e.instancePath && e.schemaPath.startsWith(o.schemaPath.replace(/\/(anyOf|oneOf)$/, '')) && e !== o && e.schemaPath.includes('/anyOf/'));
 }
@@ -137,6 +139,13 @@ function editDistance(a: string, b: string): number {
 }
 
 function describe(e: ErrorObject, path: ValuePath, values: Values, schema: SchemaNode, sources: ValuesSource[]): string {
+  const message = describeKeyword(e, path, values, schema, sources);
+  // `then` branches hold the rules that apply once a section is turned on (e.g. mirror.enabled).
+  const cond = /^#\/properties\/([^/]+)\/then\//.exec(e.schemaPath);
+  return cond ? `${message.replace(/\.$/, '')}; it is required because ${cond[1]}.enabled is true.` : message;
+}
+
+function describeKeyword(e: ErrorObject, path: ValuePath, values: Values, schema: SchemaNode, sources: ValuesSource[]): string {
   const params = e.params as Record<string, unknown>;
   const node = schemaAt(schema, path);
   const value = valueAt(values, path);
@@ -178,6 +187,8 @@ function describe(e: ErrorObject, path: ValuePath, values: Values, schema: Schem
     }
     case 'anyOf':
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected a Kubernetes quantity such as 100m, 64Mi or 1, got ${given(value)}.`;
+    case 'minItems':
+      return `${whereSet(sources, path)}: ${formatPath(path)}: expected at least ${params.limit} item${params.limit === 1 ? '' : 's'}, got ${Array.isArray(value) ? (value.length === 0 ? 'an empty list' : value.length) : given(value)}.`;
     case 'maxItems':
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected at most ${params.limit} items, got ${Array.isArray(value) ? value.length : given(value)}.`;
     default:
