@@ -170,21 +170,20 @@ mirror_containers() {
         mrc=1; continue
       fi
       body="$body
+
 [[registry]]
 prefix = \"$h\"
 location = \"$h\"
 
 [[registry.mirror]]
-location = \"$ADDRESS\"
-"
+location = \"$ADDRESS\""
     done
   fi
   if [ -n "$body" ]; then
     put_text "$file" "$mark
 # Written by creg-chart for $OWNER (node trust DaemonSet, mirror mode): pulls
 # of these registries try the in-cluster pull-through mirror first. The
-# mirror's CA is in the containers certs.d directory for $ADDRESS.
-$body" || { mirror_problem "error: cannot write $file"; mrc=1; }
+# mirror's CA is in the containers certs.d directory for $ADDRESS.$body" || { mirror_problem "error: cannot write $file"; mrc=1; }
   elif [ "$ours" = yes ]; then
     if rm -f "$file"; then log "removed mirror configuration $file"; else mrc=1; fi
   fi

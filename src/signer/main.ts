@@ -17,6 +17,7 @@ export const USAGE = `usage:
       Helm hook: sign the certificate for the Service's ClusterIP and restart registry pods when needed
       (env: POD_NAMESPACE SERVICE_NAME CA_SECRET CA_CONFIGMAP TLS_SECRET WORKLOAD_KIND WORKLOAD_NAME POD_SELECTOR
        DNS_NAMES CLUSTER_DOMAIN CERT_VALIDITY_DAYS CA_VALIDITY_DAYS READY_TIMEOUT_SECONDS
+       DISCOVERY REGISTRY_PORT DISCOVERY_HELP
        KUBE_API_URL KUBE_TOKEN_FILE KUBE_CA_FILE)`;
 
 class UsageError extends Error {}
