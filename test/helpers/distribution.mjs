@@ -1,0 +1,91 @@
+// The Distribution registry 3.x binary (built from the Go module proxy by
+// scripts/build-go-tool.sh) for tests that need what only 3.x has (proxy TTL)
+// or that run the registry with exactly the environment the chart renders.
+// Loopback only; every file in the test's temporary directory.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { httpsGetText } from './registry.mjs';
+
+export const DISTRIBUTION_VERSION = 'v3.1.2';
+export const DISTRIBUTION_BUILD = `bash scripts/build-go-tool.sh registry github.com/distribution/distribution/v3/cmd/registry@${DISTRIBUTION_VERSION}`;
+
+/** The registry 3.x binary: $CREG_REGISTRY3, else the build script's cache directory; '' when missing. */
+export function findDistribution() {
+  if (process.env.CREG_REGISTRY3) return process.env.CREG_REGISTRY3;
+  const root = process.env.CREG_TOOLS_DIR || join(process.env.HOME || homedir(), '.cache', 'creg-chart');
+  const bin = join(root, `registry-${DISTRIBUTION_VERSION}`, 'registry');
+  return existsSync(bin) ? bin : '';
+}
+
+/**
+ * The configuration file of the official `registry:3` image (what the chart's pods start with,
+ * before the chart's REGISTRY_* environment overrides it), with the storage directory moved into
+ * the test's directory and the debug server off.
+ */
+export function imageConfig(dataDir) {
+  return [
+    'version: 0.1',
+    'log:',
+    '  fields:',
+    '    service: registry',
+    'storage:',
+    '  cache:',
+    '    blobdescriptor: inmemory',
+    '  filesystem:',
+    `    rootdirectory: ${JSON.stringify(dataDir)}`,
+    'http:',
+    '  addr: 127.0.0.1:5000',
+    '  headers:',
+    '    X-Content-Type-Options: [nosniff]',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Starts `registry serve` with the image's configuration and `env` on top; resolves once
+ * https://127.0.0.1:<port>/v2/ answers 200 trusting `ca` (PEM file). `port` must match the
+ * REGISTRY_HTTP_ADDR in env. Returns { log(), stop(), dataDir, restart() }.
+ */
+export async function startDistribution({ dir, env, port, ca, timeoutMs = 20_000 }) {
+  const bin = findDistribution();
+  if (!bin) throw new Error(`Distribution ${DISTRIBUTION_VERSION} not found; build it with: ${DISTRIBUTION_BUILD}`);
+  mkdirSync(dir, { recursive: true });
+  const dataDir = join(dir, 'data');
+  const config = join(dir, 'config.yml');
+  writeFileSync(config, imageConfig(dataDir));
+  const caPem = readFileSync(ca);
+  let log = '';
+  let child;
+  const start = async () => {
+    // The image sets OTEL_TRACES_EXPORTER=none; PATH only, nothing else from the test's environment.
+    child = spawn(bin, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, OTEL_TRACES_EXPORTER: 'none', ...env } });
+    child.stdout.on('data', (c) => (log += c));
+    child.stderr.on('data', (c) => (log += c));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const r = await httpsGetText(`https://127.0.0.1:${port}/v2/`, caPem);
+        if (r.status === 200) return;
+      } catch (e) {
+        if (child.exitCode !== null || Date.now() > deadline) {
+          child.kill('SIGKILL');
+          throw new Error(`registry ${DISTRIBUTION_VERSION} did not start: ${e.message}\n${log}`);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const stop = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child.once('close', r));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(t);
+    }
+  };
+  await start();
+  return { dataDir, log: () => log, stop, restart: start };
+}
