@@ -29,6 +29,8 @@ export interface ReleaseTrust {
   kubectl: string;
   /** The kubectl command lines that were run (for --print). */
   commands: string[];
+  /** The registry Service's annotations (mirror mode: creg-chart/mirror-hosts, creg-chart/mirror-upstream). */
+  annotations: Record<string, string>;
 }
 
 /** The kubectl to use: $KUBECTL, else kubectl on PATH, else the one npm install may have unpacked. */
@@ -140,7 +142,8 @@ export async function readReleaseTrust(release: string, opts: KubectlOptions & {
   const address = formatAddress(ip, port);
   const configMap: string = svc.metadata?.annotations?.[CA_CONFIGMAP_ANNOTATION] || `${chartFullname(release)}-ca`;
   const owner = `${namespace}/${configMap.replace(/-ca$/, '')}`;
-  if (opts.serviceOnly) return { namespace, service, configMap, owner, address, caPem: '', kubectl, commands };
+  const annotations: Record<string, string> = svc.metadata?.annotations ?? {};
+  if (opts.serviceOnly) return { namespace, service, configMap, owner, address, caPem: '', kubectl, commands, annotations };
 
   const cm = await get(`get configmap ${configMap}`, ['configmap', configMap, '--namespace', namespace]);
   if (!cm.ok) {
@@ -154,5 +157,5 @@ export async function readReleaseTrust(release: string, opts: KubectlOptions & {
   const caPem: string | undefined = cm.json?.data?.['ca.crt'];
   if (!caPem) throw new TrustInputError(`ConfigMap ${namespace}/${configMap} has no key ca.crt; run helm upgrade so the signer hook publishes the CA again.`);
   checkCaPem(caPem, `ConfigMap ${namespace}/${configMap} key ca.crt`);
-  return { namespace, service, configMap, owner, address, caPem, kubectl, commands };
+  return { namespace, service, configMap, owner, address, caPem, kubectl, commands, annotations };
 }

@@ -126,3 +126,19 @@ export function planMirrors(input: {
   }
   return { owner: input.owner, address: input.address, hosts, containerd, containers };
 }
+
+/** Service annotations the chart sets in mirror mode (templates/registry-service.yaml). */
+export const MIRROR_HOSTS_ANNOTATION = 'creg-chart/mirror-hosts';
+export const MIRROR_UPSTREAM_ANNOTATION = 'creg-chart/mirror-upstream';
+
+/** The release's mirror settings from its Service's annotations; throws when the release is not in mirror mode. */
+export function mirrorOfService(annotations: Record<string, string>, where: string): { upstream: string; hosts: string[] } {
+  const hosts = (annotations[MIRROR_HOSTS_ANNOTATION] ?? '').split(/\s+/).filter(Boolean);
+  if (hosts.length === 0) {
+    throw new TrustInputError(`${where} is not a mirror (its Service has no ${MIRROR_HOSTS_ANNOTATION} annotation: mirror.enabled is off, or the chart predates mirror mode); leave out --mirrors.`);
+  }
+  return {
+    upstream: checkUpstream(annotations[MIRROR_UPSTREAM_ANNOTATION] ?? '', `${where}: annotation ${MIRROR_UPSTREAM_ANNOTATION}`),
+    hosts: hosts.map((h) => checkMirrorHost(h, `${where}: annotation ${MIRROR_HOSTS_ANNOTATION}`)),
+  };
+}
