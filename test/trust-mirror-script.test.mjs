@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { createCertificateAuthority } from '../dist/pki/index.js';
 import { DEFAULT_CERTS_DIRS, formatAddress } from '../dist/trust/plan.js';
 import { DEFAULT_REGISTRIES_DIR, planMirrors } from '../dist/trust/mirror.js';
+import { resolveValues } from '../dist/values/index.js';
 import { HELMS, buildChart, helmTemplate, tempDir, trustScriptOf, validateObject } from './helpers/chart.mjs';
 import { listTree, trustShells } from './helpers/trust.mjs';
 
@@ -118,7 +119,7 @@ test('the rendered DaemonSet in mirror mode: hosts and upstream in env, registri
 
 test('credentials only from an existing Secret (secretKeyRef), ttl as REGISTRY_PROXY_TTL; bad values refused by helm with the schema', () => {
   const objs = helmTemplate(HELMS[1].bin, chartDir, [
-    '--set', 'mirror.credentialsSecret.name=dockerhub', '--set', 'mirror.credentialsSecret.passwordKey=token', '--set', 'mirror.ttl=72h',
+    '--set', 'mirror.credentialsSecret.name=dockerhub', '--set', 'mirror.credentialsSecret.passwordKey=token', '--set', 'mirror.ttl=72h', '--set', 'registry.image.tag=3.1.2',
   ], RELEASE, NS);
   const env = objs.find((o) => o.kind === 'ReplicationController').spec.template.spec.containers[0].env;
   assert.equal(env.find((e) => e.name === 'REGISTRY_PROXY_USERNAME').valueFrom, { secretKeyRef: { name: 'dockerhub', key: 'username' } });
@@ -134,6 +135,22 @@ test('credentials only from an existing Secret (secretKeyRef), ttl as REGISTRY_P
     try { helmTemplate(HELMS[0].bin, chartDir, ['--set', set], RELEASE, NS); } catch (e) { err = e.message; }
     assert.match(err, why, `${set}: ${err}`);
   }
+});
+
+test('validate: mirror mode needs upstream and hosts; mirror.ttl needs a Distribution 3 image (build refuses what helm install would)', () => {
+  const problems = (set) => {
+    try { resolveValues({ set }); return []; } catch (e) { return e.problems ?? [e.message]; }
+  };
+  const on = problems(['mirror.enabled=true']).join('\n');
+  assert.match(on, /--set mirror\.enabled=true|built-in defaults:\d+: mirror\.upstream: expected URL of the upstream registry.*; it is required because mirror\.enabled is true\./);
+  assert.match(on, /mirror\.hosts: expected at least 1 item, got an empty list; it is required because mirror\.enabled is true\./);
+  const base = ['mirror.enabled=true', `mirror.upstream=${UPSTREAM}`, 'mirror.hosts[0]=docker.io'];
+  assert.equal(problems(base), []);
+  assert.match(problems([...base, 'mirror.ttl=72h']).join('\n'), /--set mirror\.ttl=72h: mirror\.ttl: needs Distribution >= 3\.0, got "72h" with registry\.image\.tag "2\.8\.3"/);
+  assert.equal(problems([...base, 'mirror.ttl=72h', 'registry.image.tag=3.1.2']), []);
+  let err = '';
+  try { helmTemplate(HELMS[0].bin, chartDir, ['--set', 'mirror.ttl=72h'], RELEASE, NS); } catch (e) { err = e.message; }
+  assert.match(err, /mirror\.ttl \(72h\) needs Distribution >= 3\.0, but registry\.image\.tag is 2\.8\.3/);
 });
 
 for (const shell of shells) {

@@ -23,6 +23,9 @@ values. Use, in the registry container's env list:
       name: {{ $cred.name | quote }}
       key: {{ default "password" $cred.passwordKey | quote }}
 {{- end }}
+{{- if and $m.ttl (regexMatch "^v?2[.]" (toString $.Values.registry.image.tag)) }}
+{{- fail (printf "mirror.ttl (%s) needs Distribution >= 3.0, but registry.image.tag is %s (Distribution 2.x ignores REGISTRY_PROXY_TTL and keeps the cache for 7 days). Set registry.image.tag to 3.1.2 or later, or leave mirror.ttl empty." $m.ttl (toString $.Values.registry.image.tag)) }}
+{{- end }}
 {{- with $m.ttl }}
 - name: REGISTRY_PROXY_TTL
   value: {{ . | quote }}
