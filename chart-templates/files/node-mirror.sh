@@ -92,21 +92,22 @@ mirror_containerd() {
   if [ "$ACTION" = install ]; then
     for h in $MIRROR_HOSTS; do
       target="$dir/$h"
+      shown="$CONTAINERD_HOST_DIR/$h" # as the node sees it, for messages
       if [ "$h" = "$ADDRESS" ]; then
         mirror_problem "left alone: mirror host $h is the registry's own address"
         mrc=1; continue
       fi
       if [ -L "$target" ] || { [ -e "$target" ] && [ ! -d "$target" ]; }; then
-        mirror_problem "left alone: $target is not a directory creg-chart made; pulls of $h do not use the mirror on this node"
+        mirror_problem "left alone: $shown is not a directory creg-chart made; pulls of $h do not use the mirror on this node"
         mrc=1; continue
       fi
       if [ -d "$target" ] && ! mirror_is_ours "$target"; then
         if [ -f "$target/$MIRROR_MARKER" ]; then
-          mirror_problem "left alone: $target is the mirror configuration of $(cat "$target/$MIRROR_MARKER" 2>/dev/null), not of $OWNER; one release per upstream host"
+          mirror_problem "left alone: $shown is the mirror configuration of $(cat "$target/$MIRROR_MARKER" 2>/dev/null), not of $OWNER; one release per upstream host"
           mrc=1; continue
         fi
         if [ -n "$(ls -A "$target" 2>/dev/null)" ]; then
-          mirror_problem "left alone: $target/hosts.toml (or other files there) was not written by creg-chart; pulls of $h do not use the mirror on this node until it is removed"
+          mirror_problem "left alone: $shown/hosts.toml (or other files there) was not written by creg-chart; pulls of $h do not use the mirror on this node until it is removed"
           mrc=1; continue
         fi
       fi
@@ -121,7 +122,7 @@ server = \"$MIRROR_UPSTREAM\"
   ca = \"$hostdir/ca.crt\""; then
         :
       else
-        mirror_problem "error: cannot write the mirror configuration in $target"
+        mirror_problem "error: cannot write the mirror configuration in $shown"
         mrc=1
       fi
     done
