@@ -171,6 +171,16 @@ if (clusterTestsEnabled(test, 'test/cluster/mirror-discovery.test.mjs')) {
     assert.equal(tree, listTree(node));
     for (const f of tree.filter((x) => !x.endsWith('/'))) assert.is(readFileSync(join(ws, f), 'utf8'), readFileSync(join(node, f), 'utf8'), f);
     assert.ok(tree.includes('etc/containerd/certs.d/docker.io/hosts.toml') && tree.includes(`etc/containers/registries.conf.d/creg-chart_${NS}_${FULL}.conf`), tree.join(' '));
+    // --print: a script that, run by sh, writes the same tree.
+    const printed = join(work, 'workstation-print');
+    for (const d of etc) mkdirSync(join(printed, 'etc', d), { recursive: true });
+    const p = cli(['--mirrors', '--print', '--root', printed]);
+    assert.is(p.status, 0, p.out);
+    assert.match(p.stdout, /# mirror mode: pulls of docker\.io, quay\.io try 10\.96\.\d+\.\d+:5000 first/);
+    const ran = spawnSync('sh', ['-c', p.stdout], { encoding: 'utf8' });
+    assert.is(ran.status, 0, ran.stderr);
+    assert.equal(listTree(printed), tree);
+    for (const f of tree.filter((x) => !x.endsWith('/'))) assert.is(readFileSync(join(printed, f), 'utf8'), readFileSync(join(node, f), 'utf8'), `--print: ${f}`);
     // A foreign hosts.toml for quay.io: refused before anything is written.
     const fresh = join(work, 'workstation-2');
     for (const d of etc) mkdirSync(join(fresh, 'etc', d), { recursive: true });
