@@ -149,7 +149,8 @@ export async function handler(argv: Args): Promise<void> {
         if (argv.address) only = parseAddress(argv.address).address;
       }
       if (argv.print) {
-        process.stdout.write(removalToShell(owner, dirs, root, only));
+        const mirrorLines = only ? [] : mirrorApply.mirrorRemovalToShell(owner, mirrorDirs.containerdDir, mirrorDirs.registriesDir, root);
+        process.stdout.write(`${removalToShell(owner, dirs, root, only).replace(/\n$/, '')}${mirrorLines.length ? `\n${mirrorLines.join('\n')}` : ''}\n`);
         return;
       }
       const r = removeTrust(owner, dirs.map((d) => d.certsDir), root, only);

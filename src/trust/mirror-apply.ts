@@ -151,3 +151,23 @@ export function mirrorPlanToShell(plan: MirrorPlan, root = ''): string[] {
   }
   return out;
 }
+
+/** Shell lines that delete the mirror files of `owner` (for `--remove --print`); appended to removalToShell's script. */
+export function mirrorRemovalToShell(owner: string, containerdDir: string | undefined, registriesDir: string | undefined, root = ''): string[] {
+  const r = root.replace(/\/+$/, '');
+  const out = ['', `# mirror mode: the mirror configuration of ${owner}`];
+  if (containerdDir) {
+    out.push(
+      `for d in ${shQuote(r + containerdDir)}/*; do`,
+      `  [ -d "$d" ] && [ ! -L "$d" ] && [ "$(cat "$d/${MIRROR_MARKER_FILE}" 2>/dev/null)" = ${shQuote(owner)} ] || continue`,
+      `  rm -f "$d/hosts.toml" "$d/ca.crt" "$d/${MIRROR_MARKER_FILE}"`,
+      '  if rmdir "$d" 2>/dev/null; then echo "removed $d"; else echo "removed our mirror files from $d (other files kept)"; fi',
+      'done',
+    );
+  }
+  if (registriesDir) {
+    const f = shQuote(`${r}${registriesDir}/${registriesDropInName(owner)}`);
+    out.push(`if [ -f ${f} ] && [ ! -L ${f} ] && grep -qxF ${shQuote(dropInMarkerLine(owner))} ${f}; then rm -f ${f}; echo "removed "${f}; fi`);
+  }
+  return out;
+}

@@ -181,6 +181,12 @@ if (clusterTestsEnabled(test, 'test/cluster/mirror-discovery.test.mjs')) {
     assert.is(ran.status, 0, ran.stderr);
     assert.equal(listTree(printed), tree);
     for (const f of tree.filter((x) => !x.endsWith('/'))) assert.is(readFileSync(join(printed, f), 'utf8'), readFileSync(join(node, f), 'utf8'), `--print: ${f}`);
+    // --remove --print: a script that removes them again (mirror files included).
+    const rp = cli(['--remove', '--print', '--root', printed]);
+    assert.is(rp.status, 0, rp.out);
+    const rran = spawnSync('sh', ['-c', rp.stdout], { encoding: 'utf8' });
+    assert.is(rran.status, 0, rran.stderr);
+    assert.equal(listTree(printed).filter((x) => !x.endsWith('/')), []);
     // A foreign hosts.toml for quay.io: refused before anything is written.
     const fresh = join(work, 'workstation-2');
     for (const d of etc) mkdirSync(join(fresh, 'etc', d), { recursive: true });
