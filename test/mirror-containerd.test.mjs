@@ -68,6 +68,9 @@ if (missing.length) {
   let mirrorCerts;
   let pull;
 
+  // crictl runs synchronously: the registries' output reaches their log buffers only once the event
+  // loop runs again, so every check of a log after a pull waits for it first.
+  const settle = () => new Promise((res) => setTimeout(res, 500));
   /** Requests for library/x whose user agent names containerd, in an access log. */
   const containerdRequests = (log) => log.split('\n').filter((l) => /"(GET|HEAD) \/v2\/library\/x\/(manifests|blobs)\//.test(l) && /containerd\//.test(l));
 
@@ -100,7 +103,7 @@ if (missing.length) {
 
     const { chartDir } = await buildChart({
       outputDir: join(work, 'chart'),
-      set: ['mirror.enabled=true', `mirror.upstream=https://${upstreamName}`, `mirror.hosts[0]=${upstreamName}`, `registry.port=${mirrorPort}`, 'mirror.ttl=24h'],
+      set: ['mirror.enabled=true', `mirror.upstream=https://${upstreamName}`, `mirror.hosts[0]=${upstreamName}`, `registry.port=${mirrorPort}`, 'mirror.ttl=24h', 'registry.image.tag=3.1.2'],
     });
     rendered = helmTemplate(HELMS[0].bin, chartDir, [], 'hub', 'mirrors');
 
@@ -172,6 +175,7 @@ if (missing.length) {
     const r = pull();
     assert.is(r.status, 0, `${r.out}\n${ctrd.log()}\n${mirror.log()}`);
     console.log(`  pull through the mirror: ${Date.now() - t0} ms`);
+    await settle();
     const mirrorHits = containerdRequests(mirror.log());
     assert.ok(mirrorHits.some((l) => /manifests\/v1/.test(l)), `the mirror's access log shows containerd's manifest request:\n${mirror.log()}`);
     assert.ok(mirrorHits.some((l) => l.includes(`blobs/${layerDigest}`)), 'the mirror served the layer blob');
@@ -193,24 +197,36 @@ if (missing.length) {
     const r = pull();
     assert.is(r.status, 0, `${r.out}\n${ctrd.log()}`);
     console.log(`  pull with the mirror down (fallback): ${Date.now() - t0} ms`);
+    await settle();
     assert.ok(containerdRequests(upstream.log()).length > before, `containerd went to the upstream:\n${upstream.log()}`);
   });
 
-  test('upstream stopped, mirror back: the pull is served from the mirror\'s cache', async () => {
+  test('mirror back, then the upstream stopped: the pull is served from the mirror\'s cache', async () => {
     assert.is(pull.rmi().status, 0);
+    // Restarted while the upstream is up: Distribution's proxy asks the upstream's /v2/ when it starts.
+    await mirror.restart();
     await upstream.stop();
     const mark = mirror.log().length;
-    await mirror.restart();
     const t0 = Date.now();
     const r = pull();
     assert.is(r.status, 0, `${r.out}\n${ctrd.log()}\n${mirror.log().slice(mark)}`);
     console.log(`  pull with the upstream down (cache): ${Date.now() - t0} ms`);
+    await settle();
     const hits = containerdRequests(mirror.log().slice(mark));
     // containerd may still hold the blobs (only the image record was removed): the manifest request
     // answered by the mirror while the upstream is down is the proof.
     assert.ok(hits.some((l) => /manifests\/v1/.test(l) && /" 200 /.test(l)), `served from the cache:\n${mirror.log().slice(mark)}`);
-    // And with both down the pull fails: the two passes above were real.
+  });
+
+  test('a mirror cannot (re)start while its upstream is unreachable (Distribution 3.1.2 panics); both down: the pull fails', async () => {
     await mirror.stop();
+    let err = '';
+    try {
+      await mirror.restart();
+    } catch (e) {
+      err = e.message;
+    }
+    assert.match(err, /panic: Get "https:\/\/127\.0\.0\.1:\d+\/v2\/": dial tcp 127\.0\.0\.1:\d+: connect: connection refused/, err);
     assert.is(pull.rmi().status, 0);
     const none = pull();
     assert.is.not(none.status, 0, none.out);
