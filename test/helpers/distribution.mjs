@@ -6,7 +6,19 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { get as httpGet } from 'node:http';
 import { httpsGetText } from './registry.mjs';
+
+function httpGetStatus(url) {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
 
 export const DISTRIBUTION_VERSION = 'v3.1.2';
 export const DISTRIBUTION_BUILD = `bash scripts/build-go-tool.sh registry github.com/distribution/distribution/v3/cmd/registry@${DISTRIBUTION_VERSION}`;
@@ -45,17 +57,17 @@ export function imageConfig(dataDir) {
 
 /**
  * Starts `registry serve` with the image's configuration and `env` on top; resolves once
- * https://127.0.0.1:<port>/v2/ answers 200 trusting `ca` (PEM file). `port` must match the
- * REGISTRY_HTTP_ADDR in env. Returns { log(), stop(), dataDir, restart() }.
+ * https://<host>:<port>/v2/ answers 200 trusting `ca` (PEM file; no `ca`: plain http). `host` and
+ * `port` must match the REGISTRY_HTTP_ADDR in env. Returns { log(), stop(), dataDir, restart() }.
  */
-export async function startDistribution({ dir, env, port, ca, timeoutMs = 20_000 }) {
+export async function startDistribution({ dir, env, port, ca, host = '127.0.0.1', timeoutMs = 20_000 }) {
   const bin = findDistribution();
   if (!bin) throw new Error(`Distribution ${DISTRIBUTION_VERSION} not found; build it with: ${DISTRIBUTION_BUILD}`);
   mkdirSync(dir, { recursive: true });
   const dataDir = join(dir, 'data');
   const config = join(dir, 'config.yml');
   writeFileSync(config, imageConfig(dataDir));
-  const caPem = readFileSync(ca);
+  const caPem = ca ? readFileSync(ca) : undefined;
   let log = '';
   let child;
   const start = async () => {
@@ -66,7 +78,7 @@ export async function startDistribution({ dir, env, port, ca, timeoutMs = 20_000
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
-        const r = await httpsGetText(`https://127.0.0.1:${port}/v2/`, caPem);
+        const r = caPem ? await httpsGetText(`https://${host}:${port}/v2/`, caPem) : await httpGetStatus(`http://${host}:${port}/v2/`);
         if (r.status === 200) return;
       } catch (e) {
         if (child.exitCode !== null || Date.now() > deadline) {
