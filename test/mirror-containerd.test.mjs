@@ -26,14 +26,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { HELMS, buildChart, helmTemplate, tempDir, trustScriptOf } from './helpers/chart.mjs';
 import { CRICTL_BUILD, containerdUnavailable, ctrPull, findCrictl, startContainerd } from './helpers/containerd.mjs';
-import { DISTRIBUTION_BUILD, findDistribution, startDistribution } from './helpers/distribution.mjs';
+import { REGISTRY3_BUILD, findRegistry3, startRegistry3 } from './helpers/registry3.mjs';
 import { freePort, have, signCertificates, skopeoCopy, writeOciLayout } from './helpers/registry.mjs';
 import { trustShells } from './helpers/trust.mjs';
 
 const work = tempDir('creg-mirror-ctrd-');
 const missing = [
   containerdUnavailable(),
-  findDistribution() ? '' : `Distribution 3.1.2 not built (${DISTRIBUTION_BUILD})`,
+  findRegistry3() ? '' : `Distribution 3.1.2 not built (${REGISTRY3_BUILD})`,
   have('skopeo') ? '' : 'skopeo not installed',
 ].filter(Boolean);
 const { shells, cleanup: cleanupShells } = trustShells();
@@ -81,7 +81,7 @@ if (missing.length) {
     upstreamName = `127.0.0.1:${upstreamPort}`;
     image = `${upstreamName}/library/x:v1`;
     upstreamCerts = signCertificates(join(work, 'upstream-certs'));
-    upstream = await startDistribution({
+    upstream = await startRegistry3({
       dir: join(work, 'upstream'),
       port: upstreamPort,
       ca: upstreamCerts.ca,
@@ -154,7 +154,7 @@ if (missing.length) {
       REGISTRY_HTTP_TLS_KEY: mirrorCerts.key,
       SSL_CERT_FILE: upstreamCerts.ca, // the image's system roots, which trust Docker Hub
     };
-    mirror = await startDistribution({ dir: join(work, 'mirror'), port: mirrorPort, ca: mirrorCerts.ca, env: run });
+    mirror = await startRegistry3({ dir: join(work, 'mirror'), port: mirrorPort, ca: mirrorCerts.ca, env: run });
     // The rendered TTL reached Distribution 3 (2.8 would have warned it ignored REGISTRY_PROXY_TTL).
     assert.not.match(mirror.log(), /Ignoring unrecognized environment variable/);
     assert.match(mirror.log(), /[Pp]roxy|remote/, mirror.log());

@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildChart, tempDir } from '../helpers/chart.mjs';
-import { DISTRIBUTION_BUILD, findDistribution, startDistribution } from '../helpers/distribution.mjs';
+import { REGISTRY3_BUILD, findRegistry3, startRegistry3 } from '../helpers/registry3.mjs';
 import { freePort } from '../helpers/registry.mjs';
 import * as harness from './harness.mjs';
 
@@ -38,7 +38,7 @@ if (typeof harness.realNodeTestsEnabled !== 'function') {
 
   test.before(async () => {
     try {
-      if (!findDistribution()) throw new Error(`Distribution 3.1.2 not built (${DISTRIBUTION_BUILD})`);
+      if (!findRegistry3()) throw new Error(`Distribution 3.1.2 not built (${REGISTRY3_BUILD})`);
       cluster = await harness.startCluster({ realNode: { labels: { node: 'registry' } }, label: LABEL });
     } catch (e) {
       startError = e;
@@ -64,7 +64,7 @@ if (typeof harness.realNodeTestsEnabled !== 'function') {
     const node = cluster.node;
     const port = await freePort();
     const upstreamName = `${HOST_IP}:${port}`;
-    upstream = await startDistribution({
+    upstream = await startRegistry3({
       dir: join(work, 'upstream'),
       host: HOST_IP,
       port,
