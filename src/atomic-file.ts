@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -16,12 +16,14 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   const fd = openSync(tmp, 'wx', mode);
   try {
     try {
+      // On the descriptor, not the path: the umask may have cleared bits of
+      // `mode`, and a path can be swapped for a symlink between open and chmod.
+      fchmodSync(fd, mode);
       writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    chmodSync(tmp, mode); // the umask may have cleared bits of `mode`
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });

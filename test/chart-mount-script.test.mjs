@@ -158,6 +158,7 @@ for (const shell of SHELLS) {
       assert.is(r.status, 0, r.out);
       assert.equal(sb.hostCalls(), [
         ['mkdir', '-p', target],
+        ['readlink', '-f', target],
         mountCall(sb, target),
         ['mkdir', '-p', `${target}/registry`],
       ]);
@@ -265,7 +266,7 @@ for (const shell of SHELLS) {
       });
       const r = run(shell, env, sb.dir);
       assert.is(r.status, 0, r.out);
-      assert.equal(sb.hostCalls()[1], ['mount', '-t', 'nfs', '-o', 'vers=4,$(touch pwned-opt) *',
+      assert.equal(sb.hostCalls()[2], ['mount', '-t', 'nfs', '-o', 'vers=4,$(touch pwned-opt) *,nosuid,nodev',
         'nas;touch pwned-server:/x $(touch pwned-path) && touch pwned-and', target]);
       assert.ok(existsSync(join(target, 'registry')));
       const everywhere = [...readdirSync(sb.dir), ...readdirSync(sb.host), ...readdirSync(sb.bin)];
@@ -284,6 +285,41 @@ for (const shell of SHELLS) {
     } finally { sb.cleanup(); }
   });
 
+  test(`${S} a symbolic link on the way to the mount point is refused (nothing mounted over its target)`, () => {
+    const sb = sandbox();
+    try {
+      const victim = join(sb.host, 'etc');
+      mkdirSync(victim);
+      symlinkSync(victim, join(sb.host, 'planted'));
+      const target = join(sb.host, 'planted', 'creg');
+      const r = run(shell, sb.env({ NAS_MOUNT_PATH: target }), sb.dir);
+      assert.is(r.status, 1, r.out);
+      assert.match(r.out, /refusing to mount: .*planted\/creg is .*etc\/creg on the host \(a symbolic link on the way\)/);
+      assert.not.ok(sb.hostCalls().some((c) => c[0] === 'mount'), 'no mount');
+      assert.not.ok(existsSync(join(sb.dir, 'ready')));
+    } finally { sb.cleanup(); }
+  });
+
+  test(`${S} suid and dev are refused; nosuid,nodev are added when the options lack them`, () => {
+    const sb = sandbox();
+    try {
+      for (const opts of ['hard,suid', 'dev', 'suid,nosuid']) {
+        const r = run(shell, sb.env({ NAS_MOUNT_OPTIONS: opts }), sb.dir);
+        assert.is(r.status, 2, `${opts}: ${r.out}`);
+        assert.match(r.out, /refusing mount options .*: suid and dev are not allowed/);
+      }
+      assert.equal(sb.calls(), [], 'nothing mounted');
+      for (const [given, used] of [['', 'nosuid,nodev'], ['hard', 'hard,nosuid,nodev'], ['nodev,hard', 'nodev,hard,nosuid'], ['nosuid,nodev,noexec', 'nosuid,nodev,noexec']]) {
+        const one = sandbox();
+        try {
+          const r = run(shell, one.env({ NAS_MOUNT_OPTIONS: given }), one.dir);
+          assert.is(r.status, 0, r.out);
+          assert.equal(one.hostCalls().find((c) => c[0] === 'mount').slice(0, 5), ['mount', '-t', 'nfs', '-o', used], given);
+        } finally { one.cleanup(); }
+      }
+    } finally { sb.cleanup(); }
+  });
+
   test(`${S} NSENTER overrides the nsenter command`, () => {
     const sb = sandbox();
     try {
@@ -292,7 +328,7 @@ for (const shell of SHELLS) {
       chmodSync(other, 0o755);
       const r = run(shell, sb.env({ NSENTER: other }), sb.dir);
       assert.is(r.status, 0, r.out);
-      assert.is(readFileSync(join(sb.state, 'other'), 'utf8').trim().split('\n').length, 3);
+      assert.is(readFileSync(join(sb.state, 'other'), 'utf8').trim().split('\n').length, 4, 'mkdir, readlink, mount, mkdir registry/');
     } finally { sb.cleanup(); }
   });
 

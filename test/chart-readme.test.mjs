@@ -8,7 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { buildChart } from '../dist/build/pipeline.js';
-import { valueRows } from '../dist/render/chart-readme.js';
+import { codeSpan, valueRows } from '../dist/render/chart-readme.js';
 import { HELMS, SCHEMA_FILE, helmTemplate, runHelm, tempDir } from './helpers/chart.mjs';
 
 const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8'));
@@ -117,6 +117,34 @@ test('the packaged .tgz carries README.md', () => {
   const r = runHelm(HELMS[0].bin, ['show', 'readme', builds.defaults.tgzPath]);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /^# creg\n/);
+});
+
+/** The text of a CommonMark code span (spec 6.1), or undefined when `span` is not exactly one. */
+function codeSpanText(span) {
+  const fence = /^`+/.exec(span)?.[0];
+  if (!fence || !span.endsWith(fence) || span.length < 2 * fence.length) return undefined;
+  let inner = span.slice(fence.length, -fence.length);
+  // No backtick run of the fence's length inside, and the fences are not part of longer runs.
+  if ((inner.match(/`+/g) ?? []).some((r) => r.length === fence.length)) return undefined;
+  if (/^`/.test(inner) || /`$/.test(inner)) return undefined;
+  if (inner.length > 1 && inner.startsWith(' ') && inner.endsWith(' ') && inner.trim() !== '') inner = inner.slice(1, -1);
+  return inner;
+}
+
+test('values holding backticks stay one code span in the chart README (CommonMark)', async () => {
+  for (const text of ['a`b', '``', '`start', 'end`', 'x ``` y', '` both `', 'plain']) {
+    assert.is(codeSpanText(codeSpan(text)), text, JSON.stringify(text));
+  }
+  assert.is(codeSpan('a\u2028b\nc'), '`a\\u2028b\\nc`', 'line separators shown as escapes');
+  const out = tempDir('creg-readme-ticks-');
+  try {
+    const { chartDir } = await buildChart({ outputDir: out, setString: ['registry.extraEnv[0].name=A,registry.extraEnv[0].value=x``y`|z'] });
+    const readme = readFileSync(join(chartDir, 'README.md'), 'utf8');
+    const row = readme.split('\n').find((l) => l.startsWith('| `registry.extraEnv` |'));
+    assert.ok(row, 'the extraEnv row');
+    const cells = row.split(/(?<!\\)\|/).map((c) => c.trim());
+    assert.is(codeSpanText(cells[3].replace(/\\\|/g, '|')), JSON.stringify([{ name: 'A', value: 'x``y`|z' }]));
+  } finally { rmSync(out, { recursive: true, force: true }); }
 });
 
 test.run();

@@ -95,7 +95,7 @@ for (const h of HELMS) {
     assert.is(env.NAS_SERVER, '172.27.128.2');
     assert.is(env.NAS_PATH, '/nas');
     assert.is(env.NAS_MOUNT_PATH, '/eyoh-creg');
-    assert.is(env.NAS_MOUNT_OPTIONS, 'nfsvers=4.1,hard,timeo=600,retrans=2');
+    assert.is(env.NAS_MOUNT_OPTIONS, 'nfsvers=4.1,hard,timeo=600,retrans=2,nosuid,nodev,noexec');
     assert.is(env.CHECK_INTERVAL_SECONDS, '30');
     const script = c.args[0];
     assert.match(script, /nsenter/);
@@ -109,10 +109,10 @@ for (const h of HELMS) {
     const c2 = podSpecOf(other).containers[0];
     assert.is(c2.args[0], script);
     assert.is(envOf(c2).NAS_SERVER, 'nas.example.org');
-    assert.is(envOf(c2).NAS_MOUNT_OPTIONS, 'vers=3');
+    assert.is(envOf(c2).NAS_MOUNT_OPTIONS, 'vers=3,nosuid,nodev', 'nosuid,nodev always added');
     assert.is(envOf(c2).CHECK_INTERVAL_SECONDS, '7');
     assert.is(podSpecOf(find(render(h, ['--set', 'nas.mountOptions=null']), 'DaemonSet', `${FULL}-nas-mount`)).containers[0].env
-      .find((e) => e.name === 'NAS_MOUNT_OPTIONS').value, '');
+      .find((e) => e.name === 'NAS_MOUNT_OPTIONS').value, 'nosuid,nodev', 'even with no options set');
   });
 
   test(`${V} defaults: ReplicationController registry pod per the contract`, () => {
@@ -200,7 +200,9 @@ for (const h of HELMS) {
       POD_NAMESPACE: { fieldRef: { fieldPath: 'metadata.namespace' } },
       SERVICE_NAME: 'registry-svc',
       CA_SECRET: `${FULL}-ca`,
+      CA_SECRET_EXISTING: 'false',
       CA_CONFIGMAP: `${FULL}-ca`,
+      CA_PIN_SECRET: `${FULL}-ca-pin`,
       TLS_SECRET: `${FULL}-tls`,
       WORKLOAD_KIND: 'ReplicationController',
       WORKLOAD_NAME: FULL,
@@ -221,7 +223,7 @@ for (const h of HELMS) {
     assert.equal(role.rules, [
       { apiGroups: [''], resources: ['services'], resourceNames: ['registry-svc'], verbs: ['get'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-      { apiGroups: [''], resources: ['secrets'], resourceNames: [`${FULL}-ca`, `${FULL}-tls`], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: [`${FULL}-ca`, `${FULL}-tls`, `${FULL}-ca-pin`], verbs: ['get', 'update', 'patch'] },
       { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
       { apiGroups: [''], resources: ['configmaps'], resourceNames: [`${FULL}-ca`], verbs: ['get', 'update', 'patch'] },
       { apiGroups: [''], resources: ['replicationcontrollers'], resourceNames: [FULL], verbs: ['get'] },
@@ -249,6 +251,22 @@ for (const h of HELMS) {
     const role = find(objs, 'Role', `${FULL}-signer`);
     assert.equal(role.rules[5], { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [FULL], verbs: ['get'] });
     assert.is(envOf(podSpecOf(find(objs, 'Job', `${FULL}-signer`)).containers[0]).WORKLOAD_KIND, 'Deployment');
+  });
+
+  test(`${V} image.digest pins every image as repository@sha256:... (tag kept as a comment)`, () => {
+    const D = `sha256:${'0123456789abcdef'.repeat(4)}`;
+    const args = ['registry', 'signer', 'nas.mounter', 'nodeTrust'].flatMap((k) => ['--set', `${k}.image.digest=${D}`]);
+    const objs = render(h, args);
+    const images = objs.flatMap((o) => {
+      const spec = o.spec?.template?.spec ?? o.spec;
+      return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((c) => c.image);
+    });
+    assert.ok(images.length >= 6, images.join(' '));
+    for (const image of images) assert.match(image, new RegExp(`^(registry|node|busybox)@${D}$`), image);
+    const text = runHelm(h.bin, ['template', RELEASE, built.chartDir, '-n', NS, ...args]).stdout;
+    assert.match(text, new RegExp(`image: "busybox@${D}" # tag 1\\.36`));
+    // Without a digest: repository:tag, as before.
+    for (const image of render(h).flatMap((o) => (o.spec?.template?.spec ?? o.spec)?.containers ?? []).map((c) => c.image)) assert.match(image, /^[a-z]+:[\w.-]+$/);
   });
 
   test(`${V} --set service.clusterIP=10.96.0.50 is honoured`, () => {

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HELMS, ROOT, find, parseManifests, tempDir, validateObject } from './helpers/chart.mjs';
 
@@ -84,6 +84,23 @@ for (const h of HELMS) {
     assert.not.ok(existsSync(join(work, 'out')), 'no out/ written');
   });
 }
+
+test('validate --cluster-dir with a FIFO and a symlink to /dev/zero: each refused at once, the others still checked', () => {
+  const dir = join(work, 'strange');
+  mkdirSync(dir);
+  spawnSync('mkfifo', [join(dir, 'a-fifo.yaml')]);
+  symlinkSync('/dev/zero', join(dir, 'b-zero.yaml'));
+  writeFileSync(join(dir, 'c-good.yaml'), 'registry:\n  port: 5001\n');
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [cli, 'validate', '--cluster-dir', dir], { encoding: 'utf8', timeout: 20_000 });
+  assert.is(r.error, undefined, 'it returned');
+  assert.is(r.status, 1, r.stdout + r.stderr);
+  const out = r.stdout + r.stderr;
+  assert.match(out, /a-fifo\.yaml: cannot read the values file: it is a FIFO \(named pipe\); give a regular file/);
+  assert.match(out, /b-zero\.yaml: cannot read the values file: it is a device; give a regular file/);
+  assert.match(out, /ok +\S*c-good\.yaml/);
+  assert.ok(Date.now() - started < 15_000);
+});
 
 test('template --chart out/x.tgz gives the same manifests as the chart built on the fly', () => {
   const outDir = join(work, 'out-chart');

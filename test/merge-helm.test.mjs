@@ -72,6 +72,12 @@ const CASES = {
     set: ['signer.image=null', 'registry.port=1', 'registry.port=2', 'big=12345678901234567890,neg=-5,float=1.5'],
     setString: ['nodeLabel.value=true'],
   },
+  '--set typing as Helm: NULL/True/FALSE in any case, signed integers, leading zeros stay strings, int64 overflow stays a string': {
+    set: ['a=NULL,b=True,c=FALSE,d=tRuE,e=+5,f=-5,g=0,h=007,i=-0,j=99999999999999999999,k=1e3,l=0x10'],
+  },
+  '--set lists only right after =; braces elsewhere are text; escapes; a trailing backslash is dropped': {
+    set: ['m=x{y}z,n={},o={a\\,b,c},p=abc\\', 'q=a\\=b\\.c,r\\.s=1', 'u={True,NULL,7}'],
+  },
   'YAML 1.1 scalars as Helm reads them (yes/on/y booleans, octal, hex, underscores)': {
     files: [
       [
@@ -102,6 +108,14 @@ test('a case that really differs is caught (the comparison can fail)', () => {
   const theirs = helmValues(HELMS[0].bin, args);
   ours.registry.port = 5002;
   assert.not.equal(ours, theirs.values);
+});
+
+test('--set that Helm cannot parse is refused by us too', () => {
+  for (const set of [['v={a,b'], ['w={a}x'], ['x']]) {
+    const { args, ourError } = prepare('badset', { set });
+    assert.ok(ourError, `we accepted ${set}`);
+    for (const h of HELMS) assert.ok(helmValues(h.bin, args).error, `${h.label} accepted ${set}`);
+  }
 });
 
 test('--set inside a key that a file set to null: Helm fails, and so do we (with a way out)', () => {

@@ -148,6 +148,30 @@ if (!missing.length) {
     assert.equal(readdirSync(cliTmp), [], 'temporary registry config left behind');
   });
 
+  test('Ctrl-C while publishing: the temporary registry config (base64 credentials) is removed', async () => {
+    // helm pull is held up, so creg-chart is interrupted after login wrote the config.
+    const slow = join(work, 'helm-slow.sh');
+    writeFileSync(slow, `#!/bin/sh\ncase "$1" in pull) sleep 30 ;; esac\nexec '${helm4.bin}' "$@"\n`, { mode: 0o755 });
+    const child = spawn(process.execPath, [cli, 'publish', charts.v2, '--to', to, '--ca-file', ca, '-u', USER, '--password-stdin'], {
+      cwd: work, env: { ...process.env, ...userEnv, HELM_BIN: slow }, stdio: ['pipe', 'pipe', 'pipe'], detached: true,
+    });
+    child.stdin.end(PASSWORD);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const closed = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    let config;
+    for (const deadline = Date.now() + 30_000; !config && Date.now() < deadline;) {
+      config = readdirSync(cliTmp).map((d) => join(cliTmp, d, 'registry-config.json')).find((f) => existsSync(f));
+      if (!config) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(config, `login wrote the temporary registry config: ${out}`);
+    process.kill(-child.pid, 'SIGINT'); // Ctrl-C reaches the whole foreground process group
+    const { signal } = await closed;
+    assert.is(signal, 'SIGINT', out);
+    assert.equal(readdirSync(cliTmp), [], 'nothing left in TMPDIR');
+  });
+
   test('the same again (password from CREG_REGISTRY_PASSWORD) is a no-op success; helm never sees the variable', () => {
     writeFileSync(wrapperLog, '');
     const r = creg(['publish', charts.v1, '--to', to, '--ca-file', ca, '-u', USER], { env: { CREG_REGISTRY_PASSWORD: PASSWORD } });

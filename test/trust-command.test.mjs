@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import {
-  chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync,
+  chmodSync, chownSync, existsSync, readdirSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { createCertificateAuthority } from '../dist/pki/index.js';
@@ -241,11 +241,18 @@ test('bad input: clear errors naming the flag, exit 2, nothing written', () => {
     writeFileSync(keyFile, caA.certPem + caA.keyPem);
     const notPem = join(work, 'not.pem');
     writeFileSync(notPem, 'hello\n');
+    const fifo = join(work, 'fifo.crt');
+    spawnSync('mkfifo', [fifo]);
+    const bigFile = join(work, 'big.crt');
+    writeFileSync(bigFile, Buffer.alloc(2 * 1024 * 1024, 65));
     const cases = [
       [[], /Say which registry to trust: --release NAME .* or --ca-file ca\.crt --address IP:PORT/],
       [['--ca-file', caFileA], /Say which registry to trust/],
       [['--release', 'eyoh', '--ca-file', caFileA, '--address', '1.2.3.4:5000'], /either --release .* or --ca-file with --address, not both/],
-      [['--ca-file', join(work, 'missing.crt'), '--address', '10.0.0.1:5000'], /Cannot read --ca-file .*missing\.crt \(no such file\)/],
+      [['--ca-file', join(work, 'missing.crt'), '--address', '10.0.0.1:5000'], /--ca-file .*missing\.crt: cannot read the CA certificate: the file does not exist/],
+      [['--ca-file', '/dev/zero', '--address', '10.0.0.1:5000'], /--ca-file \/dev\/zero: cannot read the CA certificate: it is a device; give a regular file/],
+      [['--ca-file', fifo, '--address', '10.0.0.1:5000'], /--ca-file .*fifo\.crt: cannot read the CA certificate: it is a FIFO/],
+      [['--ca-file', bigFile, '--address', '10.0.0.1:5000'], /--ca-file .*big\.crt: the CA certificate is \d+ bytes; at most 1048576 bytes are read/],
       [['--ca-file', keyFile, '--address', '10.0.0.1:5000'], /--ca-file .* holds a private key; give the CA certificate \(ca\.crt\) only/],
       [['--ca-file', notPem, '--address', '10.0.0.1:5000'], /does not hold a PEM certificate/],
       [['--ca-file', caFileA, '--address', '10.0.0.1'], /--address must be the registry's IP:PORT .* not "10\.0\.0\.1"/],
@@ -339,5 +346,34 @@ if (why) {
     assert.match(bad.out, /x509: certificate signed by unknown authority/);
   });
 }
+
+test('an existing address directory others can write (or owned by another user) is refused, nothing written', () => {
+  const { root, cleanup } = newRoot(['docker']);
+  try {
+    const dir = join(root, DEFAULT_CERTS_DIRS.docker, '10.0.0.1:5000');
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o777);
+    let r = cli(['--ca-file', caFileA, '--address', '10.0.0.1:5000', '--runtime', 'docker', '--root', root]);
+    assert.is.not(r.status, 0, r.out);
+    assert.match(r.stderr, /10\.0\.0\.1:5000 is writable by everyone \(mode 0777\): others could replace the trust files\. Run chmod go-w on it/);
+    assert.equal(readdirSync(dir), [], 'nothing written');
+    chmodSync(dir, 0o775);
+    r = cli(['--ca-file', caFileA, '--address', '10.0.0.1:5000', '--runtime', 'docker', '--root', root]);
+    assert.match(r.stderr, /is writable by its group \(mode 0775\)/);
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, '..'), 0o777);
+    r = cli(['--ca-file', caFileA, '--address', '10.0.0.1:5000', '--runtime', 'docker', '--root', root]);
+    assert.match(r.stderr, /certs\.d is writable by everyone/);
+    chmodSync(join(dir, '..'), 0o755);
+    if (process.getuid() === 0) {
+      chownSync(dir, 65534, 65534);
+      r = cli(['--ca-file', caFileA, '--address', '10.0.0.1:5000', '--runtime', 'docker', '--root', root]);
+      assert.match(r.stderr, /belongs to uid 65534, not to you \(uid 0\) or root: its owner could replace the trust files/);
+      chownSync(dir, 0, 0);
+    }
+    r = cli(['--ca-file', caFileA, '--address', '10.0.0.1:5000', '--runtime', 'docker', '--root', root]);
+    assert.is(r.status, 0, r.out);
+  } finally { cleanup(); }
+});
 
 test.run();

@@ -19,6 +19,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { createCertificateAuthority } from '../dist/pki/index.js';
 import { HELMS, ROOT, buildChart, helmTemplate, tempDir, trustScriptOf } from './helpers/chart.mjs';
 import { CRICTL_BUILD, containerdUnavailable, ctrPull, findCrictl, startContainerd } from './helpers/containerd.mjs';
@@ -68,8 +69,13 @@ if (why) {
     for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true }); // hostPath type DirectoryOrCreate
     copyFileSync(ca, caFile);
     writeFileSync(join(work, 'configmap', 'cluster-ip'), '127.0.0.1');
+    // What the signer pins in Secret <fullname>-ca-pin for the same CA and address.
+    mkdirSync(join(work, 'pin'), { recursive: true });
+    writeFileSync(join(work, 'pin', 'ca.crt.sha256'), createHash('sha256').update(readFileSync(caFile)).digest('hex'));
+    writeFileSync(join(work, 'pin', 'cluster-ip'), '127.0.0.1');
     const r = shell.run(trust.script, trust.argv0, {
       ...trust.env,
+      PIN_DIR: join(work, 'pin'),
       // The address as the signer publishes it in the CA ConfigMap (key cluster-ip); the Service env is unset here.
       CLUSTER_IP_FILE: join(work, 'configmap', 'cluster-ip'),
       REGISTRY_PORT: String(registry.port),

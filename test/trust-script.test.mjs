@@ -15,6 +15,7 @@ import {
   existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { createCertificateAuthority } from '../dist/pki/index.js';
 import { DEFAULT_CERTS_DIRS, formatAddress, hostsToml, planTrust } from '../dist/trust/plan.js';
 import {
@@ -47,15 +48,19 @@ function sandbox() {
   mkdirSync(join(root, 'pod', 'ca'), { recursive: true });
   mkdirSync(join(root, 'pod', 'run'), { recursive: true });
   for (const k of KINDS) mkdirSync(join(root, DEFAULT_CERTS_DIRS[k]), { recursive: true });
+  mkdirSync(join(root, 'pod', 'pin'), { recursive: true });
   const caFile = join(root, 'pod', 'ca', 'ca.crt');
   const clusterIpFile = join(root, 'pod', 'ca', 'cluster-ip');
+  const pinDir = join(root, 'pod', 'pin');
   return {
     root,
     caFile,
     clusterIpFile,
-    setClusterIp(ip) { writeFileSync(clusterIpFile, ip); },
+    pinDir,
+    /** The signer's part: the ConfigMap's cluster-ip and the pin Secret's (pin: false = only the ConfigMap changes). */
+    setClusterIp(ip, { pin = true } = {}) { writeFileSync(clusterIpFile, ip); if (pin) writeFileSync(join(pinDir, 'cluster-ip'), ip); },
     ready: join(root, 'pod', 'run', 'trusted'),
-    setCa(pem) { writeFileSync(caFile, pem); },
+    setCa(pem, { pin = true } = {}) { writeFileSync(caFile, pem); if (pin) writeFileSync(join(pinDir, 'ca.crt.sha256'), createHash('sha256').update(pem).digest('hex')); },
     /** The rendered env with the kubelet's part played: Service env expanded, mounts under root. */
     env(extra = {}) {
       return {
@@ -63,6 +68,7 @@ function sandbox() {
         SERVICE_HOST: '10.100.153.175',
         CA_FILE: caFile,
         CLUSTER_IP_FILE: clusterIpFile,
+        PIN_DIR: pinDir,
         CONTAINERD_DIR: join(root, DEFAULT_CERTS_DIRS.containerd),
         DOCKER_DIR: join(root, DEFAULT_CERTS_DIRS.docker),
         CONTAINERS_DIR: join(root, DEFAULT_CERTS_DIRS.containers),
@@ -99,6 +105,7 @@ test('the rendered DaemonSet: every node, unprivileged, hostPath mounts only, CA
   assert.is(c.securityContext.allowPrivilegeEscalation, false);
   assert.is(c.securityContext.readOnlyRootFilesystem, true);
   assert.equal(pod.volumes.find((v) => v.name === 'ca').configMap, { name: `${FULL}-ca`, optional: true });
+  assert.equal(pod.volumes.find((v) => v.name === 'pin').secret, { secretName: `${FULL}-ca-pin`, optional: true }, 'the pin comes from a Secret only the signer writes');
   assert.equal(
     pod.volumes.filter((v) => v.hostPath).map((v) => v.hostPath),
     [...KINDS.map((k) => DEFAULT_CERTS_DIRS[k]), '/etc/containers/registries.conf.d'].map((path) => ({ path, type: 'DirectoryOrCreate' })),
@@ -108,6 +115,7 @@ test('the rendered DaemonSet: every node, unprivileged, hostPath mounts only, CA
     ACTION: 'install',
     CA_FILE: '/ca/ca.crt',
     CLUSTER_IP_FILE: '/ca/cluster-ip',
+    PIN_DIR: '/pin',
     SERVICE_HOST: '$(REGISTRY_SVC_SERVICE_HOST)',
     FALLBACK_HOST: '',
     REGISTRY_PORT: '5000',
@@ -399,6 +407,86 @@ for (const sh of shells) {
       assert.match(r.out, /cluster-ip holds '10\.0\.0\.1 && reboot', not an IP address/);
       assert.equal(listTree(sb.root).filter((p) => !p.startsWith('pod/')), before.filter((p) => !p.startsWith('pod/')), 'nothing changed');
       assert.not.ok(existsSync(sb.ready));
+    } finally { sb.cleanup(); }
+  });
+
+  test(`${T} tampered ConfigMap (another CA): nothing trusted, nothing removed, reason logged, not ready`, () => {
+    const sb = sandbox();
+    try {
+      sb.setCa(caA);
+      sb.setClusterIp('10.100.153.175');
+      assert.is(run(sb).status, 0);
+      const before = listTree(sb.root).filter((p) => !p.startsWith('pod/'));
+      sb.setCa(caB, { pin: false }); // someone with ConfigMap write access
+      const r = run(sb);
+      assert.is(r.status, 1, r.out);
+      assert.match(r.out, /is not the CA the signer published \(sha256 [0-9a-f]{64} in Secret eyoh-creg-ca-pin\).*Trusting nothing and removing nothing/);
+      assertPlanOnDisk(sb.root, plan(caA));
+      assert.equal(listTree(sb.root).filter((p) => !p.startsWith('pod/')), before);
+      assert.not.ok(existsSync(sb.ready));
+    } finally { sb.cleanup(); }
+  });
+
+  test(`${T} tampered ConfigMap on a fresh node: nothing is written at all`, () => {
+    const sb = sandbox();
+    try {
+      sb.setCa(caA);
+      writeFileSync(sb.caFile, caB); // the ConfigMap says B, the signer pinned A
+      const r = run(sb);
+      assert.is(r.status, 1, r.out);
+      assert.match(r.out, /not the CA the signer published/);
+      for (const k of KINDS) assert.equal(listTree(join(sb.root, DEFAULT_CERTS_DIRS[k])), [], k);
+    } finally { sb.cleanup(); }
+  });
+
+  test(`${T} tampered ConfigMap (another address, a host name): old files kept, nothing trusted for it`, () => {
+    for (const bad of ['10.6.6.6', 'cafe.de', '']) {
+      const sb = sandbox();
+      try {
+        sb.setCa(caA);
+        sb.setClusterIp('10.100.153.175');
+        assert.is(run(sb).status, 0);
+        const before = listTree(sb.root).filter((p) => !p.startsWith('pod/'));
+        writeFileSync(sb.clusterIpFile, bad);
+        const r = run(sb);
+        assert.is(r.status, 1, `${bad}: ${r.out}`);
+        assert.match(r.out, /not the ClusterIP '10\.100\.153\.175' the signer published/, bad);
+        assert.equal(listTree(sb.root).filter((p) => !p.startsWith('pod/')), before, `${bad}: nothing changed`);
+      } finally { sb.cleanup(); }
+    }
+  });
+
+  test(`${T} only IP literals are registry hosts: host names and junk refused wherever they come from`, () => {
+    for (const bad of ['cafe.de', 'dead.beef', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', 'fe80:::1', 'a.b.c.d']) {
+      const sb = sandbox();
+      try {
+        sb.setCa(caA);
+        let r = run(sb, { SERVICE_HOST: bad });
+        assert.is(r.status, 2, `SERVICE_HOST=${bad}: ${r.out}`);
+        assert.match(r.out, /not an IP address/);
+        sb.setClusterIp(bad); // even when pinned
+        r = run(sb);
+        assert.is(r.status, 1, `pinned ${bad}: ${r.out}`);
+        assert.match(r.out, /not an IP address/);
+        for (const k of KINDS) assert.equal(listTree(join(sb.root, DEFAULT_CERTS_DIRS[k])), [], k);
+      } finally { sb.cleanup(); }
+    }
+    const sb = sandbox();
+    try {
+      sb.setCa(caA);
+      for (const good of ['10.0.0.1', '0.0.0.0', 'fd00::1', '::ffff:10.0.0.1']) assert.is(run(sb, { SERVICE_HOST: good }).status, 0, good);
+    } finally { sb.cleanup(); }
+  });
+
+  test(`${T} no pin yet (signer has not run since the upgrade): waits, touches nothing, stays ready`, () => {
+    const sb = sandbox();
+    try {
+      sb.setCa(caA, { pin: false });
+      const r = run(sb);
+      assert.is(r.status, 0, r.out);
+      assert.match(r.out, /waiting for the CA fingerprint/);
+      for (const k of KINDS) assert.equal(listTree(join(sb.root, DEFAULT_CERTS_DIRS[k])), [], k);
+      assert.ok(existsSync(sb.ready));
     } finally { sb.cleanup(); }
   });
 

@@ -19,6 +19,11 @@
 #   CLUSTER_IP_FILE        the Service's ClusterIP as the signer read it from the
 #                          API (ConfigMap <fullname>-ca, key cluster-ip; follows
 #                          a re-created Service); preferred when present
+#   PIN_DIR                Secret <fullname>-ca-pin (keys ca.crt.sha256 and
+#                          cluster-ip), written by the signer only. When set, the
+#                          ConfigMap's CA and ClusterIP are used only if they are
+#                          the pinned ones: otherwise nothing is written or
+#                          removed and the reason is logged (docs/node-trust.md)
 #   SERVICE_HOST           the Service's ClusterIP ($(<SVC>_SERVICE_HOST); a
 #                          literal "$(...)" means Kubernetes did not set it)
 #   FALLBACK_HOST          service.clusterIP from values (may be empty)
@@ -74,24 +79,70 @@ fi
 if [ "$ACTION" = install ]; then
   case "$PORT" in ''|*[!0-9]*) log "REGISTRY_PORT must be a number"; exit 2 ;; esac
 fi
+# is_ip_literal TEXT: an IPv4 dotted quad or an IPv6 address (hex groups and
+# colons, an IPv4 tail allowed); never a host name.
+is_ip_literal() {
+  case "$1" in
+    *:*)
+      case "$1" in *[!0-9A-Fa-f:.]*|*:::*) return 1 ;; esac
+      case "$1" in *.*) is_ip_literal "${1##*:}" || return 1 ;; esac
+      return 0 ;;
+    *.*.*.*.*|'') return 1 ;;
+    *.*.*.*)
+      rest="$1."
+      for i in 1 2 3 4; do
+        octet="${rest%%.*}"; rest="${rest#*.}"
+        case "$octet" in ''|*[!0-9]*|0?*) [ "$octet" = 0 ] || return 1 ;; esac
+        [ "${#octet}" -le 3 ] && [ "$octet" -le 255 ] || return 1
+      done
+      [ -z "$rest" ] ;;
+    *) return 1 ;;
+  esac
+}
+
 ENV_HOST="${SERVICE_HOST:-}"
 case "$ENV_HOST" in '$('*) ENV_HOST="" ;; esac
 [ -n "$ENV_HOST" ] || ENV_HOST="${FALLBACK_HOST:-}"
-case "$ENV_HOST" in
-  *[!0-9A-Fa-f.:]*) log "unexpected registry host '$ENV_HOST'"; exit 2 ;;
-esac
+if [ -n "$ENV_HOST" ] && ! is_ip_literal "$ENV_HOST"; then
+  log "unexpected registry host '$ENV_HOST' (not an IP address)"; exit 2
+fi
+PIN_DIR="${PIN_DIR:-}"
+
+# verify_published: the CA file must be the one the signer pinned (sha256 in
+# PIN_DIR, a Secret only the signer writes); 0 yes, 1 no pin yet (wait), 2 no
+# (the ConfigMap was changed by someone else: trust nothing, remove nothing).
+verify_published() {
+  [ -n "$PIN_DIR" ] || return 0
+  if [ ! -f "$PIN_DIR/ca.crt.sha256" ]; then
+    say_once "waiting for the CA fingerprint at $PIN_DIR/ca.crt.sha256 (Secret ${OWNER#*/}-ca-pin, written by the signer hook)"
+    return 1
+  fi
+  pinned="$(cat "$PIN_DIR/ca.crt.sha256" 2>/dev/null)"
+  actual="$(sha256sum "$CA_FILE" 2>/dev/null)"; actual="${actual%% *}"
+  if [ -z "$actual" ] || [ "$actual" != "$pinned" ]; then
+    say_once "error: the CA in $CA_FILE (sha256 ${actual:-unreadable}) is not the CA the signer published (sha256 $pinned in Secret ${OWNER#*/}-ca-pin): ConfigMap ${OWNER#*/}-ca was changed by someone else. Trusting nothing and removing nothing until they match; run helm upgrade to publish it again, and find out who changed it"
+    return 2
+  fi
+  return 0
+}
 ADDRESS=""
 # resolve_address: sets ADDRESS; 1 when the host is unknown, 2 when it is malformed.
 resolve_address() {
   host=""
-  if [ -n "${CLUSTER_IP_FILE:-}" ] && [ -f "$CLUSTER_IP_FILE" ]; then
-    host="$(cat "$CLUSTER_IP_FILE" 2>/dev/null)"
-    case "$host" in
-      *[!0-9A-Fa-f.:]*) say_once "error: $CLUSTER_IP_FILE holds '$host', not an IP address"; return 2 ;;
-    esac
-    if [ -n "$host" ] && [ -n "$ENV_HOST" ] && [ "$host" != "$ENV_HOST" ]; then
-      say_once "using ClusterIP $host published by the signer (this pod's Service env says $ENV_HOST)"
+  if [ -n "$PIN_DIR" ]; then
+    # The ClusterIP the signer read from the Service; the ConfigMap's copy must agree.
+    host="$(cat "$PIN_DIR/cluster-ip" 2>/dev/null)"
+    if [ -n "$host" ] && ! is_ip_literal "$host"; then say_once "error: $PIN_DIR/cluster-ip holds '$host', not an IP address"; return 2; fi
+    if [ -n "${CLUSTER_IP_FILE:-}" ] && [ -f "$CLUSTER_IP_FILE" ] && [ "$(cat "$CLUSTER_IP_FILE" 2>/dev/null)" != "$host" ]; then
+      say_once "error: $CLUSTER_IP_FILE holds '$(cat "$CLUSTER_IP_FILE" 2>/dev/null)', not the ClusterIP '$host' the signer published: ConfigMap ${OWNER#*/}-ca was changed by someone else. Trusting nothing and removing nothing until they match"
+      return 2
     fi
+  elif [ -n "${CLUSTER_IP_FILE:-}" ] && [ -f "$CLUSTER_IP_FILE" ]; then
+    host="$(cat "$CLUSTER_IP_FILE" 2>/dev/null)"
+    if [ -n "$host" ] && ! is_ip_literal "$host"; then say_once "error: $CLUSTER_IP_FILE holds '$host', not an IP address"; return 2; fi
+  fi
+  if [ -n "$host" ] && [ -n "$ENV_HOST" ] && [ "$host" != "$ENV_HOST" ]; then
+    say_once "using ClusterIP $host published by the signer (this pod's Service env says $ENV_HOST)"
   fi
   [ -n "$host" ] || host="$ENV_HOST"
   case "$host" in
@@ -214,8 +265,14 @@ while :; do
     say_once "waiting for the CA at $CA_FILE (ConfigMap ${OWNER#*/}-ca, written by the signer hook)"
   else
     how=0
-    [ "$ACTION" = remove ] || resolve_address || how=$?
-    if [ "$how" = 1 ]; then
+    if [ "$ACTION" = install ]; then
+      verify_published || how=$?
+      if [ "$how" = 1 ]; then how=3; fi
+      [ "$how" != 0 ] || resolve_address || how=$?
+    fi
+    if [ "$how" = 3 ]; then
+      : # the signer has not pinned the CA yet: wait, touch nothing (ready, as above)
+    elif [ "$how" = 1 ]; then
       # Kubernetes computes the env again when the container restarts.
       log "the registry's ClusterIP is unknown (no cluster-ip in the CA ConfigMap, no Service env, no service.clusterIP value); exiting so that the restarted container gets the Service env"
       exit 1

@@ -71,16 +71,27 @@ app.kubernetes.io/component: registry
 {{- define "creg.mountName" -}}{{ include "creg.fullname" . }}-nas-mount{{- end -}}
 {{- define "creg.httpSecretName" -}}{{ include "creg.fullname" . }}-http-secret{{- end -}}
 {{- define "creg.signerName" -}}{{ include "creg.fullname" . }}-signer{{- end -}}
-{{- define "creg.caSecretName" -}}{{ include "creg.fullname" . }}-ca{{- end -}}
+{{/* The CA Secret: tls.existingCaSecret (bring your own CA) or the one the signer makes and owns. */}}
+{{- define "creg.caSecretName" -}}
+{{- $byo := "" -}}{{- if .Values.tls -}}{{- $byo = .Values.tls.existingCaSecret -}}{{- end -}}
+{{- if $byo -}}{{ $byo }}{{- else -}}{{ include "creg.fullname" . }}-ca{{- end -}}
+{{- end -}}
 {{/* ConfigMap in which the signer publishes the CA certificate (ca.crt only; never the key). */}}
 {{- define "creg.caConfigMapName" -}}{{ include "creg.fullname" . }}-ca{{- end -}}
+{{/* Secret in which the signer pins what it published (CA sha256, ClusterIP) for node trust. */}}
+{{- define "creg.caPinSecretName" -}}{{ include "creg.fullname" . }}-ca-pin{{- end -}}
 {{- define "creg.tlsSecretName" -}}{{ include "creg.fullname" . }}-tls{{- end -}}
 
 {{/*
 A quoted image reference from an image object: include "creg.image" .Values.registry.image
+With a digest, the pod runs repository@digest (immutable) and the tag is kept as a comment.
 */}}
 {{- define "creg.image" -}}
+{{- if .digest -}}
+{{- printf "%s@%s" .repository .digest | quote }} # tag {{ .tag }}
+{{- else -}}
 {{- printf "%s:%s" .repository .tag | quote -}}
+{{- end -}}
 {{- end -}}
 
 {{/* A list of strings joined with commas, quoted: include "creg.csv" .Values.nas.mountOptions */}}

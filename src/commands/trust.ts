@@ -84,7 +84,7 @@ interface Args {
 }
 
 export async function handler(argv: Args): Promise<void> {
-  const { readFileSync, statSync } = await import('node:fs');
+  const { statSync } = await import('node:fs');
   const { dirname } = await import('node:path');
   const { TrustInputError, checkCaPem, checkCertsDir, checkOwner, parseAddress, planTrust, planToShell, removalToShell } = await import('../trust/plan.js');
   const { applyTrustPlan, removeTrust, TrustApplyError } = await import('../trust/apply.js');
@@ -179,11 +179,13 @@ export async function handler(argv: Args): Promise<void> {
       source = `release ${argv.release}: Service ${t.namespace}/${t.service}, ConfigMap ${t.namespace}/${t.configMap}`;
     } else {
       const file = argv['ca-file']!;
+      const { readRegularFile } = await import('../values/sources.js');
       try {
-        caPem = readFileSync(file, 'utf8');
+        // A regular file of at most 1 MiB: a FIFO or /dev/zero must not hang `trust` (often run as root).
+        caPem = readRegularFile(file, `--ca-file ${file}`, 'CA certificate', 1024 * 1024).toString('utf8');
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new UserError(`Cannot read --ca-file ${file} (${code === 'ENOENT' ? 'no such file' : code}); give the registry's CA certificate, e.g. from: kubectl -n NAMESPACE get configmap RELEASE-creg-ca -o jsonpath='{.data.ca\\.crt}' > ca.crt`, 2);
+        if (!(e instanceof UserError)) throw e;
+        throw new UserError(`${e.message} Give the registry's CA certificate, e.g. from: kubectl -n NAMESPACE get configmap RELEASE-creg-ca -o jsonpath='{.data.ca\\.crt}' > ca.crt`, 2);
       }
       checkCaPem(caPem, `--ca-file ${file}`);
       address = parseAddress(argv.address!);

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { removeOnSignal } from '../cleanup-on-signal.js';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Helm } from '../helm/helm.js';
@@ -80,6 +81,8 @@ export async function publishToOci(opts: OciPublishOptions): Promise<PublishResu
     ...(opts.plainHttp ? ['--plain-http'] : []),
   ];
   const work = await mkdtemp(join(tmpdir(), 'creg-publish-'));
+  // The registry config helm writes holds the credentials (base64): gone on Ctrl-C too.
+  const keepOnSignal = removeOnSignal(work);
   try {
     const registryConfig: string[] = [];
     if (opts.username) {
@@ -128,6 +131,7 @@ export async function publishToOci(opts: OciPublishOptions): Promise<PublishResu
     return { ref, action, sha256: chart.sha256 };
   } finally {
     await rm(work, { recursive: true, force: true });
+    keepOnSignal();
   }
 }
 

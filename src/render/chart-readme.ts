@@ -5,6 +5,7 @@
  * per-cluster, trust and test instructions.
  */
 
+import { commentText } from '../values/emit.js';
 import type { SchemaNode } from '../values/validate.js';
 
 
@@ -70,9 +71,23 @@ function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/**
+ * A Markdown code span holding `text` exactly (CommonMark): fenced by a run
+ * of backticks longer than any run inside, padded with a space where the text
+ * starts or ends with a backtick. Control characters and line separators are
+ * shown as escapes.
+ */
+export function codeSpan(text: string): string {
+  const shown = commentText(text);
+  const longest = Math.max(0, ...(shown.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = shown.startsWith('`') || shown.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${shown}${pad}${fence}`;
+}
+
 function formatDefault(v: unknown): string {
   if (v === undefined) return '(unset)';
-  return `\`${cell(JSON.stringify(v))}\``;
+  return cell(codeSpan(JSON.stringify(v)));
 }
 
 export function renderChartReadme({ chart, schema, values }: ReadmeInput): string {

@@ -24,8 +24,8 @@ export function chartImages(values: Record<string, unknown>): { name: string; im
   const ref = (path: string[]): string | undefined => {
     let cur: unknown = values;
     for (const p of path) cur = (cur as Record<string, unknown> | undefined)?.[p];
-    const img = cur as { repository?: string; tag?: string } | undefined;
-    return img?.repository && img.tag ? `${img.repository}:${img.tag}` : undefined;
+    const img = cur as { repository?: string; tag?: string; digest?: string } | undefined;
+    return img?.repository && img.tag ? `${img.repository}:${img.tag}${img.digest ? `@${img.digest}` : ''}` : undefined;
   };
   const images = [
     { name: 'registry', image: ref(['registry', 'image']) },

@@ -18,6 +18,10 @@ export interface InClusterConfig {
   namespace: string;
   serviceName: string;
   caSecret: string;
+  /** Secret pinning what the ConfigMap publishes (CA sha256, ClusterIP) for node trust; empty: none. */
+  caPinSecret: string;
+  /** True: caSecret is the operator's own CA (tls.existingCaSecret), read and never written. */
+  caSecretExisting: boolean;
   /** ConfigMap that publishes the CA certificate (key ca.crt) for the node trust DaemonSet and `creg-chart trust`; empty: not published. */
   caConfigMap: string;
   tlsSecret: string;
@@ -90,6 +94,10 @@ export function readInClusterConfig(env: Record<string, string | undefined>, saN
   if (caConfigMap && (!K8S_NAME.test(caConfigMap) || caConfigMap.length > 253)) {
     throw new ConfigError(`CA_CONFIGMAP=${JSON.stringify(caConfigMap)} is not a valid Kubernetes object name.`);
   }
+  const caPinSecret = (env.CA_PIN_SECRET ?? '').trim();
+  if (caPinSecret && (!K8S_NAME.test(caPinSecret) || caPinSecret.length > 253)) {
+    throw new ConfigError(`CA_PIN_SECRET=${JSON.stringify(caPinSecret)} is not a valid Kubernetes object name.`);
+  }
   const kind = get('WORKLOAD_KIND');
   if (kind !== 'ReplicationController' && kind !== 'Deployment') {
     throw new ConfigError(`WORKLOAD_KIND=${JSON.stringify(kind)} must be ReplicationController or Deployment.`);
@@ -105,6 +113,8 @@ export function readInClusterConfig(env: Record<string, string | undefined>, saN
     namespace,
     serviceName: get('SERVICE_NAME'),
     caSecret: get('CA_SECRET'),
+    caSecretExisting: (env.CA_SECRET_EXISTING ?? '').trim() === 'true',
+    caPinSecret,
     caConfigMap,
     tlsSecret: get('TLS_SECRET'),
     workloadKind: kind,

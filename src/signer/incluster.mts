@@ -1,5 +1,5 @@
 // The post-install/post-upgrade/post-rollback hook: sign the registry certificate for the Service's ClusterIP.
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type CertAndKey, assertUsableCa, createCertificateAuthority, describeCertificate, signServerCertificate } from '../pki/certs.js';
 import { normalizeIp } from '../pki/validate.js';
@@ -14,6 +14,8 @@ import {
   MANAGED_BY_LABEL,
   MANAGED_BY_SIGNER,
   caConfigMapData,
+  CA_CONFIGMAP_KEY,
+  CLUSTER_IP_KEY,
   certRolloutNeeded,
   decideCaConfigMap,
   describePodNotReady,
@@ -50,6 +52,20 @@ export function certSha256(certPem: string): string {
 async function getOrCreateCa(kube: KubeClient, cfg: InClusterConfig, log: Log): Promise<CertAndKey> {
   const ns = cfg.namespace;
   let secret = (await kube.getSecret(ns, cfg.caSecret)) as Secret | null;
+  if (!secret && cfg.caSecretExisting) {
+    throw new Error(
+      `tls.existingCaSecret names Secret ${ns}/${cfg.caSecret}, which does not exist. Create it with your CA (kubectl -n ${ns} create secret generic ${cfg.caSecret} --from-file=ca.crt --from-file=ca.key), or set tls.existingCaSecret to "" to have the signer make its own CA.`,
+    );
+  }
+  if (secret && !cfg.caSecretExisting && secret.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_SIGNER) {
+    // Anyone allowed to create Secrets here could have put this one in place
+    // (before install, or after an uninstall, which keeps the CA): its key
+    // would sign the registry certificate that every node trusts.
+    throw new Error(
+      `Secret ${ns}/${cfg.caSecret} exists but was not made by the creg-chart signer (no label ${MANAGED_BY_LABEL}=${MANAGED_BY_SIGNER}); refusing to sign with a CA of unknown origin. ` +
+        `If it is your own CA, set tls.existingCaSecret=${cfg.caSecret} and run helm upgrade. Otherwise delete it (kubectl -n ${ns} delete secret ${cfg.caSecret}) and run helm upgrade to have the signer make a new CA; clients must then trust the new ca.crt.`,
+    );
+  }
   if (!secret) {
     const ca = createCertificateAuthority({ commonName: `creg-chart CA ${ns}/${cfg.serviceName}`, validityDays: cfg.caValidityDays });
     const body: Secret = {
@@ -75,9 +91,15 @@ async function getOrCreateCa(kube: KubeClient, cfg: InClusterConfig, log: Log): 
       log(`CA Secret ${cfg.caSecret} was created concurrently; using that one`);
       secret = (await kube.getSecret(ns, cfg.caSecret)) as Secret | null;
       if (!secret) throw new Error(`CA Secret ${cfg.caSecret} vanished right after a create conflict; run the hook again.`);
+      if (secret.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_SIGNER) {
+        throw new Error(`Secret ${ns}/${cfg.caSecret} was created by someone else while the signer ran, without the label ${MANAGED_BY_LABEL}=${MANAGED_BY_SIGNER}; refusing to sign with it. Delete it and run helm upgrade.`);
+      }
     }
   }
-  const ca = { certPem: unb64(secret.data?.['ca.crt']) ?? '', keyPem: unb64(secret.data?.['ca.key']) ?? '' };
+  const ca = {
+    certPem: unb64(secret.data?.['ca.crt'] ?? (cfg.caSecretExisting ? secret.data?.['tls.crt'] : undefined)) ?? '',
+    keyPem: unb64(secret.data?.['ca.key'] ?? (cfg.caSecretExisting ? secret.data?.['tls.key'] : undefined)) ?? '',
+  };
   try {
     if (!ca.certPem || !ca.keyPem) throw new Error('it lacks ca.crt or ca.key.');
     assertUsableCa(ca);
@@ -87,12 +109,57 @@ async function getOrCreateCa(kube: KubeClient, cfg: InClusterConfig, log: Log): 
     );
   }
   const info = describeCertificate(ca.certPem);
-  log(`reusing CA Secret ${cfg.caSecret} (valid until ${info.notAfter.toISOString()}, sha256 ${certSha256(ca.certPem).slice(0, 16)}…)`);
+  log(`${cfg.caSecretExisting ? 'using the CA of tls.existingCaSecret' : 'reusing CA Secret'} ${cfg.caSecret} (valid until ${info.notAfter.toISOString()}, sha256 ${certSha256(ca.certPem).slice(0, 16)}…)`);
   const daysLeft = (info.notAfter.getTime() - Date.now()) / 86_400_000;
   if (daysLeft < cfg.certValidityDays) {
     log(`warning: the CA expires in ${Math.floor(daysLeft)} days; server certificates end with it. Plan a new CA (delete Secret ${cfg.caSecret}) and redistribute ca.crt.`);
   }
   return ca;
+}
+
+/**
+ * Pins what the ConfigMap publishes in a Secret only the signer writes
+ * (`<fullname>-ca-pin`: sha256 of ca.crt as published, and the ClusterIP).
+ * The node trust DaemonSet trusts the ConfigMap's CA and address only when
+ * they match the pin, so whoever can edit ConfigMaps in the namespace cannot
+ * make nodes trust another CA or address (docs/node-trust.md).
+ */
+async function pinPublished(kube: KubeClient, cfg: InClusterConfig, caCertPem: string, clusterIp: string, log: Log): Promise<void> {
+  const ns = cfg.namespace;
+  const name = cfg.caPinSecret;
+  if (!name || !cfg.caConfigMap) return;
+  const published = caConfigMapData(caCertPem, clusterIp);
+  const want = { 'ca.crt.sha256': createHash('sha256').update(published[CA_CONFIGMAP_KEY], 'utf8').digest('hex'), 'cluster-ip': published[CLUSTER_IP_KEY] };
+  const current = (await kube.getSecret(ns, name)) as Secret | null;
+  if (current && current.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_SIGNER) {
+    throw new Error(`Secret ${ns}/${name} exists but was not made by the creg-chart signer (no label ${MANAGED_BY_LABEL}=${MANAGED_BY_SIGNER}); node trust reads it to know which CA to trust, so it is not reused. Delete it (kubectl -n ${ns} delete secret ${name}) and run helm upgrade.`);
+  }
+  const data = { 'ca.crt.sha256': b64(want['ca.crt.sha256']), 'cluster-ip': b64(want['cluster-ip']) };
+  const same = current && Object.keys(current.data ?? {}).length === 2 && current.data?.['ca.crt.sha256'] === data['ca.crt.sha256'] && current.data?.['cluster-ip'] === data['cluster-ip'];
+  if (same) {
+    log(`keeping Secret ${name}: it pins this CA (sha256 ${want['ca.crt.sha256'].slice(0, 16)}…) and ClusterIP ${clusterIp}`);
+    return;
+  }
+  const body: Secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      name,
+      labels: { ...MANAGED_BY },
+      annotations: { 'creg-chart/note': `What the signer published in ConfigMap ${cfg.caConfigMap}: node trust uses that ConfigMap only while it matches. Public data; kept after helm uninstall like the CA.` },
+      ...(current?.metadata.resourceVersion ? { resourceVersion: current.metadata.resourceVersion } : {}),
+    },
+    data,
+  };
+  try {
+    if (current) await kube.replaceSecret(ns, body);
+    else await kube.createSecret(ns, body);
+  } catch (e) {
+    if (e instanceof KubeApiError && e.status === 409) throw new Error(`Secret ${name} was ${current ? 'changed' : 'created'} by someone else while the signer ran (409 Conflict); run the hook again (helm upgrade).`);
+    throw e;
+  }
+  log(`${current ? 'updated' : 'created'} Secret ${name} (CA sha256 ${want['ca.crt.sha256'].slice(0, 16)}…, ClusterIP ${clusterIp})`);
 }
 
 type ConfigMap = ConfigMapState & {
@@ -229,6 +296,7 @@ export async function runInCluster(env: Record<string, string | undefined>, log:
 
   // 2b. publish the CA certificate for node and client trust (before registry pods restart onto it)
   await publishCaCertificate(kube, cfg, ca.certPem, ips[0], log);
+  await pinPublished(kube, cfg, ca.certPem, ips[0], log);
 
   // 2c. KEP-1755 discovery (discovery.enabled): kube-public/local-registry-hosting
   await publishDiscovery(kube, discovery, { clusterIp: ips[0], service: cfg.serviceName, namespace: ns }, log);

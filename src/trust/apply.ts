@@ -8,8 +8,8 @@
 // delete other addresses of the same owner when trusting: one workstation may
 // trust several clusters whose releases share a name (same owner); `--remove`
 // deletes explicitly (removeTrust).
-import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { type Stats, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { MARKER_FILE, MANAGED_FILES, type PlannedDir, type TrustPlan } from './plan.js';
 
@@ -53,6 +53,21 @@ function markerOwner(dir: string): string | undefined {
   return readOrUndefined(join(dir, MARKER_FILE))?.trim();
 }
 
+/**
+ * A directory trust files are written into must belong to this user or root
+ * and be writable by nobody else: otherwise its owner could swap ca.crt for
+ * their own CA after creg-chart wrote it.
+ */
+function assertSafeDirectory(dir: string, st: Stats): void {
+  const me = typeof process.geteuid === 'function' ? process.geteuid() : 0;
+  if (st.uid !== me && st.uid !== 0) {
+    throw new TrustApplyError(`${dir} belongs to uid ${st.uid}, not to you (uid ${me}) or root: its owner could replace the trust files. Check who made it; then chown root:root it (or remove it) and run again.`, dir);
+  }
+  if ((st.mode & 0o022) !== 0 && !(st.mode & 0o1000)) {
+    throw new TrustApplyError(`${dir} is writable by ${st.mode & 0o002 ? 'everyone' : 'its group'} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): others could replace the trust files. Run chmod go-w on it and run again.`, dir);
+  }
+}
+
 type Decision = { action: 'write' } | { action: 'keep'; by: string };
 
 /** Decides, without writing, what to do with one planned directory; throws on a conflict. */
@@ -66,6 +81,12 @@ function check(d: PlannedDir, root: string, owner: string): Decision {
   }
   if (!st.isDirectory()) {
     throw new TrustApplyError(`${dir} exists but is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; creg-chart does not follow or replace it. Remove it, or leave out --runtime ${d.kind}.`, dir);
+  }
+  assertSafeDirectory(dir, st);
+  try {
+    assertSafeDirectory(dirname(dir), lstatSync(dirname(dir)));
+  } catch (e) {
+    if (e instanceof TrustApplyError) throw e;
   }
   // Already trusting: ca.crt holds this CA and the other files are absent or identical (containerd reads
   // *.crt from a directory without hosts.toml).

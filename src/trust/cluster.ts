@@ -5,6 +5,7 @@
 // and `get configmaps` are needed: never the CA Secret or its key.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import { type RegistryAddress, TrustInputError, chartFullname, checkCaPem, formatAddress } from './plan.js';
@@ -42,6 +43,17 @@ export function findKubectl(env: NodeJS.ProcessEnv = process.env): string {
   const bundled = join(packageRoot, 'node_modules', '.creg-chart', 'kubectl', 'kubectl');
   if (existsSync(bundled)) return bundled;
   throw new TrustInputError('kubectl was not found: install kubectl (https://kubernetes.io/docs/tasks/tools/), or set KUBECTL=/path/to/kubectl, or use --ca-file and --address instead of --release.');
+}
+
+const DNS_LABEL = { re: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, max: 63, what: 'a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters)' };
+const DNS_SUBDOMAIN = { re: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, max: 253, what: 'a Kubernetes object name (lower-case letters, digits, "-" and ".", at most 253 characters)' };
+
+/** A name read from a cluster object, checked as a Kubernetes object name before kubectl or a path sees it. */
+function clusterName(value: unknown, where: string, rule: { re: RegExp; max: number; what: string }): string {
+  if (typeof value !== 'string' || value.length > rule.max || !rule.re.test(value)) {
+    throw new TrustInputError(`${where} is ${JSON.stringify(value)?.slice(0, 100)}, which is not ${rule.what}; refusing to use it (someone may have edited the object). Fix or remove it, or use --ca-file and --address instead of --release.`);
+  }
+  return value;
 }
 
 const shellWord = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
@@ -99,12 +111,14 @@ export async function readReleaseTrust(release: string, opts: KubectlOptions & {
     throw new TrustInputError(`-n/--namespace must be a Kubernetes namespace name, not "${opts.namespace}".`);
   }
   const kubectl = findKubectl(env);
+  // `--flag=value`: a value can never be read as another flag.
   const base: string[] = [];
-  if (opts.kubeconfig) base.push('--kubeconfig', opts.kubeconfig);
-  if (opts.kubeContext) base.push('--context', opts.kubeContext);
+  if (opts.kubeconfig) base.push(`--kubeconfig=${opts.kubeconfig}`);
+  if (opts.kubeContext) base.push(`--context=${opts.kubeContext}`);
   const commands: string[] = [];
-  const get = async (what: string, args: string[]) => {
-    const full = [...base, 'get', ...args, '--output', 'json'];
+  // Flags first, then `--`, then the operands: a name can never become a flag.
+  const get = async (what: string, flags: string[], operands: string[]) => {
+    const full = [...base, 'get', ...flags, '--output=json', '--', ...operands];
     commands.push(['kubectl', ...full].map(shellWord).join(' '));
     const r = await runKubectl(kubectl, full);
     if (r.code !== 0) return { ok: false as const, stderr: r.stderr, what };
@@ -116,7 +130,7 @@ export async function readReleaseTrust(release: string, opts: KubectlOptions & {
   };
 
   const selector = `app.kubernetes.io/instance=${release},app.kubernetes.io/component=registry`;
-  const svcs = await get('list services', ['services', '--selector', selector, ...(opts.namespace ? ['--namespace', opts.namespace] : [])]);
+  const svcs = await get('list services', [`--selector=${selector}`, ...(opts.namespace ? [`--namespace=${opts.namespace}`] : [])], ['services']);
   if (!svcs.ok) throw new TrustInputError(explainKubectlFailure('list services', svcs.stderr, opts));
   const items: any[] = svcs.json?.items ?? [];
   const where = opts.namespace ? `namespace "${opts.namespace}"` : "the kube context's namespace";
@@ -130,22 +144,30 @@ export async function readReleaseTrust(release: string, opts: KubectlOptions & {
     throw new TrustInputError(`Release "${release}" has ${items.length} Services labelled as its registry (${items.map((s) => s.metadata?.name).join(', ')}); expected one.`);
   }
   const svc = items[0];
-  const service: string = svc.metadata?.name;
-  const namespace: string = svc.metadata?.namespace ?? opts.namespace ?? 'default';
-  const ip: string | undefined = svc.spec?.clusterIP;
+  // Everything below comes from objects in the cluster, which anyone allowed to
+  // edit them controls: each is checked before it is used.
+  const service = clusterName(svc.metadata?.name, 'the Service name', DNS_LABEL);
+  const namespace = clusterName(svc.metadata?.namespace ?? opts.namespace ?? 'default', `the namespace of Service ${service}`, DNS_LABEL);
+  const ip: unknown = svc.spec?.clusterIP;
   if (!ip || ip === 'None') {
-    throw new TrustInputError(`Service ${namespace}/${service} has no ClusterIP (${ip ?? 'none'}); the registry Service must be type ClusterIP.`);
+    throw new TrustInputError(`Service ${namespace}/${service} has no ClusterIP (${typeof ip === 'string' ? ip : 'none'}); the registry Service must be type ClusterIP.`);
+  }
+  if (typeof ip !== 'string' || isIP(ip) === 0) {
+    throw new TrustInputError(`Service ${namespace}/${service}: spec.clusterIP ${JSON.stringify(ip).slice(0, 80)} is not an IP address; refusing to trust it.`);
   }
   const ports: any[] = svc.spec?.ports ?? [];
   const port = (ports.find((p) => p.name === 'https') ?? ports[0])?.port;
-  if (typeof port !== 'number') throw new TrustInputError(`Service ${namespace}/${service} has no port.`);
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new TrustInputError(`Service ${namespace}/${service} has no valid port.`);
   const address = formatAddress(ip, port);
-  const configMap: string = svc.metadata?.annotations?.[CA_CONFIGMAP_ANNOTATION] || `${chartFullname(release)}-ca`;
+  const annotated: unknown = svc.metadata?.annotations?.[CA_CONFIGMAP_ANNOTATION];
+  const configMap = annotated
+    ? clusterName(annotated, `the annotation ${CA_CONFIGMAP_ANNOTATION} of Service ${namespace}/${service}`, DNS_SUBDOMAIN)
+    : `${chartFullname(release)}-ca`;
   const owner = `${namespace}/${configMap.replace(/-ca$/, '')}`;
   const annotations: Record<string, string> = svc.metadata?.annotations ?? {};
   if (opts.serviceOnly) return { namespace, service, configMap, owner, address, caPem: '', kubectl, commands, annotations };
 
-  const cm = await get(`get configmap ${configMap}`, ['configmap', configMap, '--namespace', namespace]);
+  const cm = await get(`get configmap ${configMap}`, [`--namespace=${namespace}`], ['configmap', configMap]);
   if (!cm.ok) {
     if (/NotFound|not found/i.test(cm.stderr)) {
       throw new TrustInputError(

@@ -18,6 +18,9 @@ export interface SchemaNode {
   minimum?: number;
   maximum?: number;
   pattern?: string;
+  not?: SchemaNode;
+  allOf?: SchemaNode[];
+  additionalProperties?: boolean | SchemaNode;
 }
 
 let compiled: { validate: ValidateFunction; schema: SchemaNode } | undefined;
@@ -56,10 +59,19 @@ export function valuesSchema(): { validate: ValidateFunction; schema: SchemaNode
 export function validateValues(values: Values, sources: ValuesSource[]): string[] {
   const { validate, schema } = valuesSchema();
   if (validate(values)) return [];
-  const errors = (validate.errors ?? []).filter((e) => !isNoise(e, validate.errors ?? []));
+  const all = validate.errors ?? [];
+  // anyOf/oneOf errors by value path: one lookup per error keeps this linear in the number of errors.
+  const unions = new Map<string, ErrorObject[]>();
+  for (const o of all) if (o.keyword === 'anyOf' || o.keyword === 'oneOf') unions.set(o.instancePath, [...(unions.get(o.instancePath) ?? []), o]);
+  const errors = all.filter((e) => !isNoise(e, unions.get(e.instancePath) ?? []));
   const seen = new Set<string>();
   const problems: string[] = [];
+  const MAX_PROBLEMS = 50;
   for (const e of errors) {
+    if (problems.length >= MAX_PROBLEMS) {
+      problems.push(`... and more problems after these ${MAX_PROBLEMS}; fix these first.`);
+      break;
+    }
     const path = pointerToPath(e.instancePath);
     const message = describe(e, path, values, schema, sources);
     if (!seen.has(message)) {
@@ -71,12 +83,12 @@ export function validateValues(values: Values, sources: ValuesSource[]): string[
 }
 
 /** Drops ajv's follow-on errors (`anyOf` summaries once its branches are reported, `not` wrappers). */
-function isNoise(e: ErrorObject, all: ErrorObject[]): boolean {
+function isNoise(e: ErrorObject, unionsHere: ErrorObject[]): boolean {
   // "must match "then" schema": the failing keyword inside `then` is reported with the rule's reason.
   if (e.keyword === 'if') return true;
   if (e.keyword === 'anyOf' || e.keyword === 'oneOf') return false;
   // For an anyOf (quantities), report only the anyOf summary, not each branch.
-  return all.some((o) => (o.keyword === 'anyOf' || o.keyword === 'oneOf') && o.instancePath === e.instancePath && e.schemaPath.startsWith(o.schemaPath.replace(/\/(anyOf|oneOf)$/, '')) && e !== o && e.schemaPath.includes('/anyOf/'));
+  return unionsHere.some((o) => o.instancePath === e.instancePath && e.schemaPath.startsWith(o.schemaPath.replace(/\/(anyOf|oneOf)$/, '')) && e !== o && e.schemaPath.includes('/anyOf/'));
 }
 
 function pointerToPath(pointer: string): ValuePath {
@@ -99,6 +111,15 @@ function schemaAt(schema: SchemaNode, path: ValuePath): SchemaNode | undefined {
   return cur;
 }
 
+/** The schema node at an ajv schemaPath such as `#/properties/nas/allOf/1/not`. */
+function schemaAtPointer(schema: SchemaNode, pointer: string): SchemaNode | undefined {
+  let cur: unknown = schema;
+  for (const part of pointer.replace(/^#\/?/, '').split('/').filter(Boolean)) {
+    cur = (cur as Record<string, unknown> | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return typeof cur === 'object' && cur !== null ? (cur as SchemaNode) : undefined;
+}
+
 function valueAt(values: unknown, path: ValuePath): unknown {
   let cur = values as Record<string | number, unknown> | undefined;
   for (const p of path) cur = cur?.[p] as Record<string | number, unknown> | undefined;
@@ -110,7 +131,7 @@ function given(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return `a list (${JSON.stringify(v).slice(0, 60)})`;
   if (typeof v === 'object') return 'a map';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 100 ? `${v.slice(0, 100)}...` : v)}${v.length > 100 ? ` (${v.length} characters)` : ''}`;
   return `${typeof v === 'number' && !Number.isInteger(v) ? 'the number' : typeof v === 'number' ? 'the integer' : `the ${typeof v}`} ${JSON.stringify(v)}`;
 }
 
@@ -191,8 +212,11 @@ function describeKeyword(e: ErrorObject, path: ValuePath, values: Values, schema
     case 'enum':
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${given(value)}.`;
     case 'not': {
-      // A `not` that explains itself (e.g. "give value or valueFrom, not both").
+      // A `not` that explains itself. A description in lower case is the reason a
+      // value is refused ("a system directory: ..."); one that starts with a
+      // capital says what to do ("Give value or valueFrom, not both").
       const own = notDescription(e, schema);
+      if (own && /^[a-z"]/.test(own)) return `${whereSet(sources, path)}: ${formatPath(path)}: ${given(value)} is refused: ${own}.`;
       if (own) return `${whereSet(sources, path)}: ${formatPath(path)}: ${lowerFirst(own)}; got ${given(value)}.`;
       if (typeof value !== 'string') return `${whereSet(sources, path)}: ${formatPath(path)}: ${e.message ?? 'is not valid'}.`;
     }
@@ -208,14 +232,26 @@ function describeKeyword(e: ErrorObject, path: ValuePath, values: Values, schema
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected ${lowerFirst(what)}${extra}, got ${given(value)}.${unsafe}`;
     }
     case 'minProperties':
-    case 'maxProperties':
-      return `${whereSet(sources, path)}: ${formatPath(path)}: expected ${lowerFirst((node?.description ?? `between ${e.keyword === 'minProperties' ? 'at least' : 'at most'} ${params.limit} keys`).replace(/\.$/, ''))}, got ${given(value)}${value && typeof value === 'object' ? ` with ${Object.keys(value).length} key(s)${Object.keys(value).length ? `: ${Object.keys(value).join(', ')}` : ''}` : ''}.`;
+      return `${whereSet(sources, path)}: ${formatPath(path)}: expected ${lowerFirst((node?.description ?? `at least ${params.limit} keys`).replace(/\.$/, ''))}, got ${given(value)}${value && typeof value === 'object' ? ` with ${Object.keys(value).length} key(s)${Object.keys(value).length ? `: ${Object.keys(value).join(', ')}` : ''}` : ''}.`;
     case 'minItems':
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected at least ${params.limit} item(s), got ${Array.isArray(value) ? value.length : given(value)}.`;
     case 'uniqueItems':
       return `${whereSet(sources, path)}: ${formatPath(path)}: items ${params.j} and ${params.i} are the same; list each one once.`;
-    case 'anyOf':
+    case 'anyOf': {
+      const why = schemaAtPointer(schema, e.schemaPath.replace(/\/anyOf$/, ''))?.description;
+      if (why && !/quantity/i.test(why)) return `${whereSet(sources, path)}: ${formatPath(path)}: expected ${lowerFirst(why.replace(/\.$/, ''))}, got ${given(value)}.`;
+    }
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected a Kubernetes quantity such as 100m, 64Mi or 1, got ${given(value)}.`;
+    case 'maxProperties': {
+      const count = value && typeof value === 'object' ? Object.keys(value).length : 0;
+      // A small map (e.g. "exactly one of ...") lists its keys; a huge one gives the count only.
+      if (node?.description && count <= 20) {
+        return `${whereSet(sources, path)}: ${formatPath(path)}: expected ${lowerFirst(node.description.replace(/\.$/, ''))}, got ${given(value)} with ${count} key(s): ${Object.keys(value as object).join(', ')}.`;
+      }
+      return `${whereSet(sources, path)}: ${formatPath(path)}: expected at most ${params.limit} keys, got ${count || given(value)}.`;
+    }
+    case 'propertyNames':
+      return `${whereSet(sources, path)}: ${formatPath(path)}: the key ${JSON.stringify(String(params.propertyName)).slice(0, 80)} is not allowed here (letters, digits, '_' and '-', starting with a letter or '_').`;
     case 'maxItems':
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected at most ${params.limit} items, got ${Array.isArray(value) ? value.length : given(value)}.`;
     default:

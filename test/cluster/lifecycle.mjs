@@ -497,6 +497,7 @@ export function defineLifecycleTests(test, helmKey) {
       `ConfigMap/${FULL}-ca`, // the CA certificate (no key), published by the signer for node trust
       'ConfigMap/kube-root-ca.crt', // the namespace's own
       `Secret/${FULL}-ca`,
+      `Secret/${FULL}-ca-pin`, // what the ConfigMap must match for node trust (public data), kept like the CA
       `Secret/${FULL}-tls`,
       'ServiceAccount/default', // the namespace's own
     ]);

@@ -172,7 +172,7 @@ if (realNodeTestsEnabled(test, FILE)) {
       await servesSigned(ns, full, st.ip, 5000);
       // The mount DaemonSet ran its script (through the hooks) and made <mountPath>/registry on the host.
       const log = readFileSync(s.hooks.mountLog, 'utf8');
-      assert.match(log, new RegExp(`^mount -t nfs -o nfsvers=4\\.1,hard,timeo=600,retrans=2 172\\.27\\.128\\.2:/nas ${st.mountPath}$`, 'm'));
+      assert.match(log, new RegExp(`^mount -t nfs -o nfsvers=4\\.1,hard,timeo=600,retrans=2,nosuid,nodev,noexec 172\\.27\\.128\\.2:/nas ${st.mountPath}$`, 'm'));
     });
 
     test(`${H}: node trust writes ca.crt and hosts.toml into the test containerd's config_path`, async () => {
