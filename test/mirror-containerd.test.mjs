@@ -22,6 +22,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HELMS, buildChart, helmTemplate, tempDir, trustScriptOf } from './helpers/chart.mjs';
@@ -113,12 +114,17 @@ if (missing.length) {
     mkdirSync(join(work, 'configmap'));
     writeFileSync(join(work, 'configmap', 'ca.crt'), readFileSync(mirrorCerts.ca));
     writeFileSync(join(work, 'configmap', 'cluster-ip'), '127.0.0.1');
+    // The pin Secret the signer writes beside the ConfigMap (the node trust script trusts only the pinned CA).
+    mkdirSync(join(work, 'pin'));
+    writeFileSync(join(work, 'pin', 'ca.crt.sha256'), createHash('sha256').update(readFileSync(mirrorCerts.ca)).digest('hex'));
+    writeFileSync(join(work, 'pin', 'cluster-ip'), '127.0.0.1');
     mkdirSync(certsd, { recursive: true });
     mkdirSync(regDropIns, { recursive: true });
     const r = shell.run(trust.script, trust.argv0, {
       ...trust.env,
       CA_FILE: join(work, 'configmap', 'ca.crt'),
       CLUSTER_IP_FILE: join(work, 'configmap', 'cluster-ip'),
+      PIN_DIR: join(work, 'pin'),
       CONTAINERD_DIR: certsd,
       CONTAINERD_HOST_DIR: certsd,
       DOCKER_DIR: '',

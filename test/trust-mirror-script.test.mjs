@@ -11,6 +11,7 @@
 //   - ClusterIP, CA and host-list changes are followed; remove deletes only ours.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCertificateAuthority } from '../dist/pki/index.js';
@@ -43,15 +44,17 @@ test.after(() => {
 
 function sandbox() {
   const root = tempDir('creg-mirror-root-');
-  for (const d of ['pod/ca', 'pod/run', DEFAULT_CERTS_DIRS.containerd, DEFAULT_CERTS_DIRS.docker, DEFAULT_CERTS_DIRS.containers, DEFAULT_REGISTRIES_DIR]) {
+  for (const d of ['pod/ca', 'pod/run', 'pod/pin', DEFAULT_CERTS_DIRS.containerd, DEFAULT_CERTS_DIRS.docker, DEFAULT_CERTS_DIRS.containers, DEFAULT_REGISTRIES_DIR]) {
     mkdirSync(join(root, d), { recursive: true });
   }
   const caFile = join(root, 'pod', 'ca', 'ca.crt');
   const ipFile = join(root, 'pod', 'ca', 'cluster-ip');
+  const pinDir = join(root, 'pod', 'pin');
+  // The signer's part: the ConfigMap's files and the pin Secret's (issue 9: node trust uses only the pinned CA and IP).
   return {
     root,
-    setCa(pem) { writeFileSync(caFile, pem); },
-    setIp(ip) { writeFileSync(ipFile, ip); },
+    setCa(pem) { writeFileSync(caFile, pem); writeFileSync(join(pinDir, 'ca.crt.sha256'), createHash('sha256').update(pem).digest('hex')); },
+    setIp(ip) { writeFileSync(ipFile, ip); writeFileSync(join(pinDir, 'cluster-ip'), ip); },
     ready: join(root, 'pod', 'run', 'trusted'),
     status: join(root, 'pod', 'run', 'mirror-status'),
     env(extra = {}) {
@@ -60,6 +63,7 @@ function sandbox() {
         SERVICE_HOST: '$(REGISTRY_SVC_SERVICE_HOST)',
         CA_FILE: caFile,
         CLUSTER_IP_FILE: ipFile,
+        PIN_DIR: pinDir,
         CONTAINERD_DIR: join(root, DEFAULT_CERTS_DIRS.containerd),
         DOCKER_DIR: join(root, DEFAULT_CERTS_DIRS.docker),
         CONTAINERS_DIR: join(root, DEFAULT_CERTS_DIRS.containers),

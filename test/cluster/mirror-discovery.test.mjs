@@ -156,11 +156,16 @@ if (clusterTestsEnabled(test, 'test/cluster/mirror-discovery.test.mjs')) {
     const vol = join(work, 'ca-volume');
     mkdirSync(vol);
     for (const [k, v] of Object.entries(cm.data)) writeFileSync(join(vol, k), v);
+    // The pin Secret the signer wrote, as the kubelet mounts it (the script trusts only the pinned CA and IP).
+    const pinVol = join(work, 'pin-volume');
+    mkdirSync(pinVol);
+    const pin = JSON.parse(kubectl(['-n', NS, 'get', 'secret', `${FULL}-ca-pin`, '-o', 'json']));
+    for (const [k, v] of Object.entries(pin.data)) writeFileSync(join(pinVol, k), Buffer.from(v, 'base64'));
     const trust = trustScriptOf(objs);
     const sh = trustShells();
     try {
       const s = sh.shells[sh.shells.length - 1].run(trust.script, trust.argv0, {
-        ...trust.env, CA_FILE: join(vol, 'ca.crt'), CLUSTER_IP_FILE: join(vol, 'cluster-ip'), READY_FILE: '', MAX_ROUNDS: '1',
+        ...trust.env, CA_FILE: join(vol, 'ca.crt'), CLUSTER_IP_FILE: join(vol, 'cluster-ip'), PIN_DIR: pinVol, READY_FILE: '', MAX_ROUNDS: '1',
         CONTAINERD_DIR: join(node, 'etc/containerd/certs.d'), CONTAINERD_HOST_DIR: '/etc/containerd/certs.d',
         DOCKER_DIR: join(node, 'etc/docker/certs.d'), CONTAINERS_DIR: join(node, 'etc/containers/certs.d'),
         CONTAINERS_REGISTRIES_DIR: join(node, 'etc/containers/registries.conf.d'), MIRROR_STATUS_FILE: '',
