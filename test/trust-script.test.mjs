@@ -108,7 +108,7 @@ test('the rendered DaemonSet: every node, unprivileged, hostPath mounts only, CA
   assert.equal(pod.volumes.find((v) => v.name === 'pin').secret, { secretName: `${FULL}-ca-pin`, optional: true }, 'the pin comes from a Secret only the signer writes');
   assert.equal(
     pod.volumes.filter((v) => v.hostPath).map((v) => v.hostPath),
-    KINDS.map((k) => ({ path: DEFAULT_CERTS_DIRS[k], type: 'DirectoryOrCreate' })),
+    [...KINDS.map((k) => DEFAULT_CERTS_DIRS[k]), '/etc/containers/registries.conf.d'].map((path) => ({ path, type: 'DirectoryOrCreate' })),
   );
   assert.equal(trust.env, {
     OWNER,
@@ -123,11 +123,18 @@ test('the rendered DaemonSet: every node, unprivileged, hostPath mounts only, CA
     CONTAINERD_HOST_DIR: '/etc/containerd/certs.d',
     DOCKER_DIR: '/host/docker-certs.d',
     CONTAINERS_DIR: '/host/containers-certs.d',
+    // Mirror mode (test/trust-mirror-script.test.mjs): off, so a running DaemonSet removes its mirror files.
+    MIRROR_HOSTS: '',
+    MIRROR_UPSTREAM: '',
+    CONTAINERS_REGISTRIES_DIR: '/host/containers-registries.conf.d',
+    MIRROR_STATUS_FILE: '/run/creg/mirror-status',
     CHECK_INTERVAL_SECONDS: '60',
     READY_FILE: '/run/creg/trusted',
   });
-  // The script is the chart file byte for byte (values reach it through env only).
-  assert.is(trust.script.trimEnd(), readFileSync(join(chartDir, 'files', 'node-trust.sh'), 'utf8').trimEnd());
+  // The script is the chart files byte for byte (values reach it through env only): the mirror
+  // functions (files/node-mirror.sh), then files/node-trust.sh.
+  const lib = readFileSync(join(chartDir, 'files', 'node-mirror.sh'), 'utf8');
+  assert.is(trust.script.trimEnd(), `${lib}\n${readFileSync(join(chartDir, 'files', 'node-trust.sh'), 'utf8')}`.trimEnd());
 });
 
 test('values: other runtime paths (k3s), a runtime turned off, remove action, node trust off', () => {
@@ -144,7 +151,7 @@ test('values: other runtime paths (k3s), a runtime turned off, remove action, no
   assert.is(t.env.ACTION, 'remove');
   assert.is(t.env.FALLBACK_HOST, '10.96.0.50');
   const hp = t.daemonSet.spec.template.spec.volumes.filter((v) => v.hostPath).map((v) => v.hostPath.path);
-  assert.equal(hp, ['/var/lib/rancher/k3s/agent/etc/containerd/certs.d', '/etc/containers/certs.d']);
+  assert.equal(hp, ['/var/lib/rancher/k3s/agent/etc/containerd/certs.d', '/etc/containers/certs.d', '/etc/containers/registries.conf.d']);
   const off = helmTemplate(HELMS[0].bin, chartDir, ['--set', 'nodeTrust.enabled=false'], RELEASE, NS);
   assert.is(off.filter((o) => o.kind === 'DaemonSet' && o.metadata.name.endsWith('-node-trust')).length, 0);
 });

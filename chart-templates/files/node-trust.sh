@@ -70,6 +70,8 @@ for d in "${CONTAINERD_DIR:-}" "${DOCKER_DIR:-}" "${CONTAINERS_DIR:-}" "${CONTAI
     *) log "directory '$d' is not absolute"; exit 2 ;;
   esac
 done
+# Mirror mode (files/node-mirror.sh, placed before this script by the chart).
+mirror_check_inputs
 if [ -n "${CONTAINERD_DIR:-}" ] && [ -z "${CONTAINERD_HOST_DIR:-}" ]; then
   CONTAINERD_HOST_DIR="$CONTAINERD_DIR"
 fi
@@ -312,6 +314,7 @@ while :; do
       [ -z "${CONTAINERD_DIR:-}" ] || sync containerd "$CONTAINERD_DIR" || ok=no
       [ -z "${DOCKER_DIR:-}" ] || sync docker "$DOCKER_DIR" || ok=no
       [ -z "${CONTAINERS_DIR:-}" ] || sync containers "$CONTAINERS_DIR" || ok=no
+      mirror_round || ok=no
     fi
   fi
   if [ -n "$READY_FILE" ]; then

@@ -23,7 +23,7 @@ names a Secret the operator made.
 {{/* The image pull Secret (kubernetes.io/dockerconfigjson, pull user only; made by the signer). */}}
 {{- define "creg.pullSecretName" -}}{{ include "creg.fullname" . }}-pull{{- end -}}
 
-{{/* Environment of the signer hook for auth. */}}
+{{/* Environment of the signer hook for auth (REGISTRY_PORT, shared with discovery, is in signer-job.yaml). */}}
 {{- define "creg.signerAuthEnv" -}}
 - name: AUTH_MODE
   value: {{ if not (include "creg.authEnabled" .) }}"off"{{ else if .Values.auth.existingSecret }}"existing"{{ else }}"generate"{{ end }}
@@ -38,8 +38,6 @@ names a Secret the operator made.
   value: {{ default "push" .Values.auth.pushUser | quote }}
 - name: AUTH_PULL_USER
   value: {{ default "pull" .Values.auth.pullUser | quote }}
-- name: REGISTRY_PORT
-  value: {{ include "creg.quoteInt" .Values.registry.port }}
 {{- end }}
 {{- end -}}
 

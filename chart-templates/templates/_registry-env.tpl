@@ -8,7 +8,8 @@ with exactly this environment, taken from `helm template`.
   off (the YAML empty string "" clears the image's setting). With
   metrics.enabled, creg.registryFeatureEnv opens it on the metrics port
   instead (for Prometheus; not on the registry Service).
-- then the storage kind's env, metrics/maintenance env and registry.extraEnv.
+- then the storage kind's env, metrics/maintenance env, mirror mode's proxy env
+  (creg.mirrorEnv, _mirror.tpl) and registry.extraEnv.
 - OTEL_TRACES_EXPORTER=none unless registry.tracing: no traces to localhost:4318.
 - REGISTRY_STORAGE_DELETE_ENABLED from registry.deleteEnabled (the image's
   config enables deletes, so false is written out too).
@@ -53,6 +54,9 @@ with exactly this environment, taken from `helm template`.
 {{ . }}
 {{- end }}
 {{- with include "creg.registryFeatureEnv" . | trim }}
+{{ . }}
+{{- end }}
+{{- with include "creg.mirrorEnv" . | trim }}
 {{ . }}
 {{- end }}
 {{- range .Values.registry.extraEnv }}

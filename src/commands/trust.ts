@@ -27,6 +27,12 @@ export function builder(y: Argv) {
     .option('containerd-dir', { type: 'string', default: '/etc/containerd/certs.d', describe: "containerd's registry config_path" })
     .option('docker-dir', { type: 'string', default: '/etc/docker/certs.d', describe: "Docker's certs.d directory" })
     .option('containers-dir', { type: 'string', default: '/etc/containers/certs.d', describe: 'certs.d of podman, CRI-O, skopeo, buildah' })
+    .option('mirrors', {
+      type: 'boolean',
+      default: false,
+      describe: "with --release of a mirror-mode release: also point this machine's containerd (certs.d/<host>/hosts.toml) and podman/CRI-O (registries.conf.d drop-in) at the mirror for its hosts, upstream as fallback; with --remove it is implied",
+    })
+    .option('registries-dir', { type: 'string', default: '/etc/containers/registries.conf.d', describe: 'registries.conf.d of podman and CRI-O (mirror drop-in)' })
     .option('root', { type: 'string', describe: 'prefix every path with this directory (a chroot or image root; tests)' })
     .option('print', { type: 'boolean', default: false, describe: 'print the commands and files instead of writing them (pipe to `sudo sh`)' })
     .option('remove', {
@@ -48,6 +54,7 @@ export function builder(y: Argv) {
       }
       if (argv['show-password'] && !argv.release) throw new UserError('--show-password needs --release (the password is read from the release\'s push Secret).', 2);
       if (argv.owner) throw new UserError('--owner is for --remove only (trusting writes the owner of the release, or local/creg-chart-trust).', 2);
+      if (argv.mirrors && !argv.release) throw new UserError('--mirrors needs --release: the mirrored hosts and the upstream come from the release\'s Service.', 2);
       if (argv.release && (argv['ca-file'] || argv.address)) {
         throw new UserError('Give either --release (read the CA and address from the cluster) or --ca-file with --address, not both.', 2);
       }
@@ -59,7 +66,8 @@ export function builder(y: Argv) {
     .example('$0 trust --release eyoh -n registry', 'trust the registry of release eyoh in all three runtimes (run as root)')
     .example('$0 trust --release eyoh -n registry --print | sudo sh', 'see what would be written, then write it as root')
     .example('$0 trust --ca-file ca.crt --address 10.100.153.175:5000 --runtime docker', 'no cluster access: Docker only')
-    .example('$0 trust --remove --release eyoh -n registry', "delete the files written for release eyoh's registry");
+    .example('$0 trust --release hub -n mirrors --mirrors', 'trust the mirror release hub and pull docker.io through it (containerd, podman)')
+    .example('$0 trust --remove --release eyoh -n registry', "delete the files written for release eyoh's registry (its mirror files too)");
 }
 
 interface Args {
@@ -78,6 +86,8 @@ interface Args {
   remove: boolean;
   owner?: string;
   'show-password': boolean;
+  mirrors: boolean;
+  'registries-dir': string;
 }
 
 export async function handler(argv: Args): Promise<void> {
@@ -127,6 +137,13 @@ export async function handler(argv: Args): Promise<void> {
       }
     }
     const dirs = kinds.map((kind) => ({ kind, certsDir: certsDirOf(kind) }));
+    const registriesDir = checkCertsDir(String(argv['registries-dir']), '--registries-dir');
+    const mirrorDirs = {
+      containerdDir: kinds.includes('containerd') ? certsDirOf('containerd') : undefined,
+      registriesDir: kinds.includes('containers') ? registriesDir : undefined,
+    };
+    const mirrorMod = await import('../trust/mirror.js');
+    const mirrorApply = await import('../trust/mirror-apply.js');
 
     if (argv.remove) {
       let owner = LOCAL_OWNER;
@@ -139,13 +156,17 @@ export async function handler(argv: Args): Promise<void> {
         if (argv.address) only = parseAddress(argv.address).address;
       }
       if (argv.print) {
-        process.stdout.write(removalToShell(owner, dirs, root, only));
+        const mirrorLines = only ? [] : mirrorApply.mirrorRemovalToShell(owner, mirrorDirs.containerdDir, mirrorDirs.registriesDir, root);
+        process.stdout.write(`${removalToShell(owner, dirs, root, only).replace(/\n$/, '')}${mirrorLines.length ? `\n${mirrorLines.join('\n')}` : ''}\n`);
         return;
       }
       const r = removeTrust(owner, dirs.map((d) => d.certsDir), root, only);
       for (const d of r.removed) console.log(`removed ${d}`);
       for (const d of r.kept) console.log(`removed creg-chart's files from ${d} (other files kept, so the directory stays)`);
-      if (r.removed.length + r.kept.length === 0) console.log(`Nothing to remove: no trust directory of ${owner}${only ? ` for ${only}` : ''} in ${dirs.map((d) => root + d.certsDir).join(', ')}.`);
+      // Mirror files of the same owner (mirror mode), unless one address only was asked for.
+      const gone = only ? [] : mirrorApply.removeMirrors(owner, mirrorDirs.containerdDir, mirrorDirs.registriesDir, root);
+      for (const p of gone) console.log(`removed mirror configuration ${p}`);
+      if (r.removed.length + r.kept.length + gone.length === 0) console.log(`Nothing to remove: no trust directory of ${owner}${only ? ` for ${only}` : ''} in ${dirs.map((d) => root + d.certsDir).join(', ')}.`);
       return;
     }
 
@@ -156,6 +177,7 @@ export async function handler(argv: Args): Promise<void> {
     let commands: string[] = [];
     let login: string[] = [];
     let credentials: { username: string; password: string } | undefined;
+    let mirror: { upstream: string; hosts: string[] } | undefined;
     if (argv.release) {
       const { loginGuidance, readPushCredentials, readReleaseTrust } = await import('../trust/cluster.js');
       if (!argv.print) console.error(`Reading the registry Service and CA ConfigMap of release ${argv.release} through kubectl...`);
@@ -165,6 +187,7 @@ export async function handler(argv: Args): Promise<void> {
       login = loginGuidance(t, kubeOpts);
       if (argv['show-password']) credentials = await readPushCredentials(t, kubeOpts);
       commands = t.commands;
+      if (argv.mirrors) mirror = mirrorMod.mirrorOfService(t.annotations, `Release ${argv.release} (Service ${t.namespace}/${t.service})`);
       source = `release ${argv.release}: Service ${t.namespace}/${t.service}, ConfigMap ${t.namespace}/${t.configMap}`;
     } else {
       const file = argv['ca-file']!;
@@ -182,15 +205,21 @@ export async function handler(argv: Args): Promise<void> {
     }
 
     const plan = planTrust({ caPem, address, owner, dirs });
+    const mirrorPlan = mirror ? mirrorMod.planMirrors({ caPem, address, owner, upstream: mirror.upstream, hosts: mirror.hosts, ...mirrorDirs }) : undefined;
+    if (mirrorPlan && !mirrorPlan.containerd && !mirrorPlan.containers) {
+      throw new UserError('--mirrors writes containerd and podman/CRI-O files only, and neither runtime was selected; add --runtime containerd or --runtime containers. Docker Engine: add the mirror to "registry-mirrors" in /etc/docker/daemon.json yourself (docs/mirror.md).', 2);
+    }
     if (argv.print) {
       const head = [`# registry ${plan.address.address}, CA from ${source}`];
       if (commands.length) head.push('# read with:', ...commands.map((c) => `#   ${c}`));
       if (login.length) head.push(...login.map((l) => `# ${l}`));
       const script = planToShell(plan, root);
       const [shebang, ...rest] = script.split('\n');
-      process.stdout.write([shebang, ...head, ...rest].join('\n'));
+      const mirrorLines = mirrorPlan ? mirrorApply.mirrorPlanToShell(mirrorPlan, root) : [];
+      process.stdout.write(`${[shebang, ...head, ...rest].join('\n').replace(/\n$/, '')}${mirrorLines.length ? `\n${mirrorLines.join('\n')}` : ''}\n`);
       return;
     }
+    if (mirrorPlan) mirrorApply.checkMirrorPlan(mirrorPlan, root); // a mirror conflict stops everything before the first write
     const result = applyTrustPlan(plan, root);
     for (const d of result.dirs) {
       if (d.state === 'written') console.log(`${d.kind}: wrote ${d.files.join(', ')} in ${d.dir}`);
@@ -198,6 +227,10 @@ export async function handler(argv: Args): Promise<void> {
       else console.log(`${d.kind}: ${d.dir} already trusts this CA (${d.by}); left as is`);
     }
     console.log(`This machine now trusts ${plan.address.address} (CA from ${source}).`);
+    if (mirrorPlan) {
+      for (const o of mirrorApply.applyMirrorPlan(mirrorPlan, root)) console.log(`mirror: ${o.state === 'written' ? 'wrote' : 'up to date'} ${o.path}`);
+      console.log(`Pulls of ${mirrorPlan.hosts.join(', ')} now try the mirror ${plan.address.address} first, then ${mirror!.upstream}.${kinds.includes('docker') ? ` Docker Engine: add "https://${plan.address.address}" to "registry-mirrors" in /etc/docker/daemon.json yourself (Docker mirrors Docker Hub only; docs/mirror.md).` : ''}`);
+    }
     for (const line of login) console.log(line);
     if (credentials) console.log(`push user: ${credentials.username}\npassword: ${credentials.password}`);
     if (kinds.includes('containerd')) {

@@ -30,6 +30,7 @@ import {
   serviceHostEnvName,
 } from './decide.mjs';
 import { type AuthConfig, ensureAuth, readAuthConfig, registryAddresses } from './auth.mjs';
+import { publishDiscovery, readDiscoveryConfig } from './discovery.mjs';
 import { KubeApiError, KubeClient, SA_DIR } from './kube.mjs';
 
 type Log = (line: string) => void;
@@ -278,6 +279,7 @@ export async function runInCluster(env: Record<string, string | undefined>, log:
   }
   const cfg = readInClusterConfig(env, saNamespace);
   const auth: AuthConfig | null = readAuthConfig(env);
+  const discovery = readDiscoveryConfig(env, cfg.namespace, cfg.workloadName);
   const kube = KubeClient.fromEnvironment(env);
   const ns = cfg.namespace;
   log(`namespace ${ns}; Service ${cfg.serviceName}; ${cfg.workloadKind} ${cfg.workloadName}; API ${kube.apiUrl.origin}`);
@@ -299,6 +301,9 @@ export async function runInCluster(env: Record<string, string | undefined>, log:
   // 2b. publish the CA certificate for node and client trust (before registry pods restart onto it)
   await publishCaCertificate(kube, cfg, ca.certPem, ips[0], log);
   await pinPublished(kube, cfg, ca.certPem, ips[0], log);
+
+  // 2c. KEP-1755 discovery (discovery.enabled): kube-public/local-registry-hosting
+  await publishDiscovery(kube, discovery, { clusterIp: ips[0], service: cfg.serviceName, namespace: ns }, log);
 
   // 3. the server certificate
   let tls = (await kube.getSecret(ns, cfg.tlsSecret)) as Secret | null;

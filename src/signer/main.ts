@@ -20,7 +20,8 @@ export const USAGE = `usage:
       Helm hook: sign the certificate for the Service's ClusterIP and restart registry pods when needed
       (env: POD_NAMESPACE SERVICE_NAME CA_SECRET CA_CONFIGMAP TLS_SECRET WORKLOAD_KIND WORKLOAD_NAME POD_SELECTOR
        DNS_NAMES CLUSTER_DOMAIN CERT_VALIDITY_DAYS CA_VALIDITY_DAYS READY_TIMEOUT_SECONDS
-       AUTH_MODE AUTH_HTPASSWD_SECRET AUTH_PUSH_SECRET AUTH_PULL_SECRET AUTH_PUSH_USER AUTH_PULL_USER REGISTRY_PORT
+       AUTH_MODE AUTH_HTPASSWD_SECRET AUTH_PUSH_SECRET AUTH_PULL_SECRET AUTH_PUSH_USER AUTH_PULL_USER
+       REGISTRY_PORT DISCOVERY DISCOVERY_HELP
        KUBE_API_URL KUBE_TOKEN_FILE KUBE_CA_FILE)
   node signer.js maintenance read-only|read-write
       garbage-collection Job: switch the registry to read-only (before GC) or back to read-write (after;

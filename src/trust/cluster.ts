@@ -30,6 +30,8 @@ export interface ReleaseTrust {
   kubectl: string;
   /** The kubectl command lines that were run (for --print). */
   commands: string[];
+  /** The registry Service's annotations (mirror mode: creg-chart/mirror-hosts, creg-chart/mirror-upstream). */
+  annotations: Record<string, string>;
 }
 
 /** The kubectl to use: $KUBECTL, else kubectl on PATH, else the one npm install may have unpacked. */
@@ -162,7 +164,8 @@ export async function readReleaseTrust(release: string, opts: KubectlOptions & {
     ? clusterName(annotated, `the annotation ${CA_CONFIGMAP_ANNOTATION} of Service ${namespace}/${service}`, DNS_SUBDOMAIN)
     : `${chartFullname(release)}-ca`;
   const owner = `${namespace}/${configMap.replace(/-ca$/, '')}`;
-  if (opts.serviceOnly) return { namespace, service, configMap, owner, address, caPem: '', kubectl, commands };
+  const annotations: Record<string, string> = svc.metadata?.annotations ?? {};
+  if (opts.serviceOnly) return { namespace, service, configMap, owner, address, caPem: '', kubectl, commands, annotations };
 
   const cm = await get(`get configmap ${configMap}`, [`--namespace=${namespace}`], ['configmap', configMap]);
   if (!cm.ok) {
@@ -176,7 +179,7 @@ export async function readReleaseTrust(release: string, opts: KubectlOptions & {
   const caPem: string | undefined = cm.json?.data?.['ca.crt'];
   if (!caPem) throw new TrustInputError(`ConfigMap ${namespace}/${configMap} has no key ca.crt; run helm upgrade so the signer hook publishes the CA again.`);
   checkCaPem(caPem, `ConfigMap ${namespace}/${configMap} key ca.crt`);
-  return { namespace, service, configMap, owner, address, caPem, kubectl, commands };
+  return { namespace, service, configMap, owner, address, caPem, kubectl, commands, annotations };
 }
 
 /** The Secret with the generated push user of a release's registry (auth.enabled; the signer makes it). */

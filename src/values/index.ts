@@ -3,6 +3,7 @@ import { builtInDefaults } from './defaults.js';
 import { mergeValues } from './merge.js';
 import { parseSetArgument } from './set.js';
 import { loadValuesFile, type Values, type ValuesSource } from './sources.js';
+import { mirrorProblems } from './mirror-rules.js';
 import { validateValues } from './validate.js';
 
 export interface ValuesInput {
@@ -44,7 +45,8 @@ export function resolveValues(input: ValuesInput, loaded?: ReadonlyMap<string, V
   for (const arg of input.setString ?? []) sources.push(parseSetArgument(arg, '--set-string'));
   if (loadProblems.length > 0) throw new ValidationError(loadProblems, 'Cannot read the values:');
   const values = mergeValues(sources);
-  const problems = validateValues(values, sources);
+  const schemaProblems = validateValues(values, sources);
+  const problems = schemaProblems.length > 0 ? schemaProblems : mirrorProblems(values, sources);
   if (problems.length > 0) throw new ValidationError(inLayerOrder(problems, sources));
   return { values, sources };
 }

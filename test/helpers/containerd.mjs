@@ -45,8 +45,9 @@ const PULL_ONLY_PLUGINS_OFF = [
  * `cri: { configPath }` turns on the CRI plugin (kubelet's API; needs the task runtime plugins, but no
  * container is ever run) with the registry `config_path` given, the native snapshotter, CNI directories
  * inside `dir` (empty: no pod networking), no TCP streaming service. `crictl(args)` then talks to it.
+ * `env` is added to containerd's environment (e.g. SSL_CERT_FILE: the system roots it trusts).
  */
-export async function startContainerd(dir, { timeoutMs = 20_000, cri } = {}) {
+export async function startContainerd(dir, { timeoutMs = 20_000, cri, env } = {}) {
   const root = join(dir, 'root');
   const state = join(dir, 'state');
   const temp = join(dir, 'tmp');
@@ -99,7 +100,7 @@ export async function startContainerd(dir, { timeoutMs = 20_000, cri } = {}) {
   ].join('\n'));
   const crictlConfig = join(dir, 'crictl.yaml');
   writeFileSync(crictlConfig, `runtime-endpoint: unix://${sock}\nimage-endpoint: unix://${sock}\ntimeout: 60\n`);
-  const child = spawn('containerd', ['--config', config, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('containerd', ['--config', config, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   child.stdout.on('data', (c) => (log += c));
   child.stderr.on('data', (c) => (log += c));
