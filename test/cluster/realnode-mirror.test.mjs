@@ -90,7 +90,9 @@ if (typeof harness.realNodeTestsEnabled !== 'function') {
 
     // The node trust DaemonSet writes the mirror's hosts.toml once the signer published the CA.
     const hostsToml = join(node.certsDir, upstreamName, 'hosts.toml');
-    for (let i = 0; i < 120 && !existsSync(hostsToml); i++) await sleep(500);
+    // Up to 180 s: the kubelet refreshes the CA ConfigMap and pin Secret volumes of the already running
+    // node trust pod on its sync period (1 min plus jitter), as realnode-lifecycle found.
+    for (let i = 0; i < 360 && !existsSync(hostsToml); i++) await sleep(500);
     assert.ok(existsSync(hostsToml), `${hostsToml} written by the node trust DaemonSet`);
     const ip = JSON.parse(kubectl(['-n', 'mirrors', 'get', 'service', 'registry-svc', '-o', 'json'])).spec.clusterIP;
     const text = readFileSync(hostsToml, 'utf8');
