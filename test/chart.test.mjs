@@ -199,9 +199,9 @@ for (const h of HELMS) {
     assert.equal(envOf(c), {
       POD_NAMESPACE: { fieldRef: { fieldPath: 'metadata.namespace' } },
       SERVICE_NAME: 'registry-svc',
-      CA_SECRET: `${FULL}-ca`,
+      CA_STORE: `${FULL}-ca`,
       CA_CONFIGMAP: `${FULL}-ca`,
-      TLS_SECRET: `${FULL}-tls`,
+      TLS_STORE: `${FULL}-tls`,
       WORKLOAD_KIND: 'ReplicationController',
       WORKLOAD_NAME: FULL,
       POD_SELECTOR: `app.kubernetes.io/component=registry,app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/name=creg`,

@@ -110,7 +110,7 @@ test('in-cluster: missing configuration is a one-line error', () => {
   assert.is(r.status, 1);
   assert.match(r.stderr, /Missing environment variables POD_NAMESPACE, SERVICE_NAME/);
   const r2 = signer(['in-cluster'], {
-    POD_NAMESPACE: 'ns', SERVICE_NAME: 'registry-svc', CA_SECRET: 'r-ca', TLS_SECRET: 'r-tls',
+    POD_NAMESPACE: 'ns', SERVICE_NAME: 'registry-svc', CA_STORE: 'r-ca', TLS_STORE: 'r-tls',
     WORKLOAD_KIND: 'StatefulSet', WORKLOAD_NAME: 'r', POD_SELECTOR: 'a=b',
   });
   assert.is(r2.status, 1);

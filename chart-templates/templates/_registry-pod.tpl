@@ -6,6 +6,8 @@ Deployment (docs/architecture.md "Registry pod"). Use:
 */}}
 {{- define "creg.registryPodTemplate" -}}
 {{- $port := int .Values.registry.port -}}
+{{- $uid := int .Values.registry.runAsUser -}}
+{{- $gid := int .Values.registry.runAsGroup -}}
 metadata:
   labels:
     {{- include "creg.registrySelectorLabels" . | nindent 4 }}
@@ -20,9 +22,22 @@ spec:
   # A Service named like a REGISTRY_* setting would inject variables that the
   # registry reads as configuration.
   enableServiceLinks: false
+  # Every container runs as registry.runAsUser:runAsGroup, the owner of the
+  # data directory (the mount DaemonSet hands it over), not as root.
   securityContext:
+    runAsUser: {{ $uid }}
+    runAsGroup: {{ $gid }}
+    runAsNonRoot: {{ ne $uid 0 }}
+    # Group owner of the Secret volume (mode 0440), so tls-setup can read the key.
+    fsGroup: {{ $gid }}
     seccompProfile:
       type: RuntimeDefault
+    {{- if and (lt $port 1024) (ne $uid 0) }}
+    # A non-root process may bind the port below 1024 (a namespaced, safe sysctl).
+    sysctls:
+      - name: net.ipv4.ip_unprivileged_port_start
+        value: {{ $port | toString | quote }}
+    {{- end }}
   {{- with include "creg.podCommon" . | trim }}
   {{- . | nindent 2 }}
   {{- end }}
@@ -72,8 +87,8 @@ spec:
       imagePullPolicy: {{ .Values.signer.image.pullPolicy | quote }}
       command: ["node", "/signer/signer.js", "prepare-tls", "--from", "/tls-secret", "--to", "/certs"]
       securityContext:
-        # Runs as the image's user, root like the registry container, so that
-        # the registry, without capabilities, can read the 0600 key it writes.
+        # Runs as the registry's user (pod securityContext), so that the
+        # registry, without capabilities, can read the 0600 key it writes.
         allowPrivilegeEscalation: false
         readOnlyRootFilesystem: true
         capabilities:
@@ -117,11 +132,14 @@ spec:
         {{- end }}
       securityContext:
         allowPrivilegeEscalation: false
+        # Writes only to /var/lib/registry (data) and /tmp (emptyDir).
+        readOnlyRootFilesystem: true
         capabilities:
           drop: ["ALL"]
-          {{- if lt $port 1024 }}
+          {{- if and (lt $port 1024) (eq $uid 0) }}
           add: ["NET_BIND_SERVICE"]
           {{- end }}
+      # Ready: answers HTTPS (TLS, routing and storage driver up) -> in the Service.
       readinessProbe:
         httpGet:
           scheme: HTTPS
@@ -129,14 +147,15 @@ spec:
           port: https
         periodSeconds: 5
         failureThreshold: 3
+      # Alive: still accepts connections. Deliberately weaker than readiness,
+      # so a slow NFS server takes a pod out of the Service without
+      # restarting it (a restart would not make the NAS faster).
       livenessProbe:
-        httpGet:
-          scheme: HTTPS
-          path: /
+        tcpSocket:
           port: https
         initialDelaySeconds: 10
         periodSeconds: 20
-        failureThreshold: 3
+        failureThreshold: 6
       resources:
         {{- toYaml (default (dict) .Values.registry.resources) | nindent 8 }}
       volumeMounts:
@@ -145,6 +164,8 @@ spec:
         - name: certs
           mountPath: /certs
           readOnly: true
+        - name: tmp
+          mountPath: /tmp
   volumes:
     # Exists only on the export (created by the nas-mount DaemonSet after a
     # successful mount): type Directory keeps the pod off a node without it.
@@ -156,11 +177,14 @@ spec:
       emptyDir:
         medium: Memory
         sizeLimit: 1Mi
+    - name: tmp
+      emptyDir:
+        sizeLimit: 64Mi
     - name: tls-secret
       secret:
         secretName: {{ include "creg.tlsSecretName" . | quote }}
         optional: true
-        defaultMode: 256 # 0400
+        defaultMode: 288 # 0440: owner root, group fsGroup
     - name: signer
       configMap:
         name: {{ include "creg.signerName" . | quote }}

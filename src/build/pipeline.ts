@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { UserError } from '../errors.js';
@@ -75,7 +76,10 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
     const appVersion = String((values.registry as { image: { tag: string } }).image.tag);
     log(`Rendering chart ${name} ${version} (registry ${appVersion}) from ${displayPath(chartTemplatesDir)}`);
     const chart = { name, version, appVersion };
-    await renderChartTemplates(chartTemplatesDir, stagedChart, { chart, images: chartImages(values), prerelease: version.includes('-') });
+    const signer = { sha256: createHash('sha256').update(await readFile(signerBundlePath)).digest('hex') };
+    await renderChartTemplates(chartTemplatesDir, stagedChart, {
+      chart, images: chartImages(values), prerelease: version.includes('-'), signer, creg: { version: packageVersion() },
+    });
     // The schema validation already read and parsed.
     await writeFile(join(stagedChart, 'README.md'), renderChartReadme({ chart, schema: valuesSchema().schema, values }));
     await writeValuesYaml(join(stagedChart, 'values.yaml'), values, layers, opts);

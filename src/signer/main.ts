@@ -15,7 +15,7 @@ export const USAGE = `usage:
       self-signed certificate (for --ip, $POD_IP/$POD_IPS and 127.0.0.1)
   node signer.js in-cluster
       Helm hook: sign the certificate for the Service's ClusterIP and restart registry pods when needed
-      (env: POD_NAMESPACE SERVICE_NAME CA_SECRET CA_CONFIGMAP TLS_SECRET WORKLOAD_KIND WORKLOAD_NAME POD_SELECTOR
+      (env: POD_NAMESPACE SERVICE_NAME CA_STORE CA_CONFIGMAP TLS_STORE WORKLOAD_KIND WORKLOAD_NAME POD_SELECTOR
        DNS_NAMES CLUSTER_DOMAIN CERT_VALIDITY_DAYS CA_VALIDITY_DAYS READY_TIMEOUT_SECONDS
        KUBE_API_URL KUBE_TOKEN_FILE KUBE_CA_FILE)`;
 
