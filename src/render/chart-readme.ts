@@ -24,7 +24,7 @@ export interface ValueRow {
 /**
  * One row per leaf of the schema (a property without sub-properties: scalars,
  * lists, free-form maps), in schema order. Resource quantities (cpu, memory)
- * have no description of their own in the schema; theirs is derived from
+ * (cpu, memory, ephemeral-storage) have no description of their own in the schema; theirs is derived from
  * their place (requests/limits).
  */
 export function valueRows(schema: SchemaNode, values: unknown): ValueRow[] {
@@ -60,8 +60,10 @@ function typeOf(node: SchemaNode): string {
 function describe(node: SchemaNode, path: string[]): string {
   if (node.description) return node.description;
   const [parent, key] = path.slice(-2);
-  if ((parent === 'requests' || parent === 'limits') && (key === 'cpu' || key === 'memory')) {
-    return `${key === 'cpu' ? 'CPU' : 'Memory'} ${parent === 'requests' ? 'request' : 'limit'} (Kubernetes quantity, e.g. \`${key === 'cpu' ? '100m' : '64Mi'}\`; unset: none).`;
+  const names: Record<string, [string, string]> = { cpu: ['CPU', '100m'], memory: ['Memory', '64Mi'], 'ephemeral-storage': ['Ephemeral storage (logs, writable layer, disk emptyDirs)', '128Mi'] };
+  if ((parent === 'requests' || parent === 'limits') && names[key]) {
+    const [name, example] = names[key];
+    return `${name} ${parent === 'requests' ? 'request' : 'limit'} (Kubernetes quantity, e.g. \`${example}\`; unset: none).`;
   }
   return '';
 }
