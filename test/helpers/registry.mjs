@@ -152,7 +152,7 @@ export function writeHtpasswd(file, user, password) {
  * checking the certificate's name then (for a certificate made not to match).
  * Returns { port, url, log(), stop() }.
  */
-export async function startRegistry({ dir, tls, htpasswd, verifyOnStart = true }) {
+export async function startRegistry({ dir, tls, htpasswd, verifyOnStart = true, user }) {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const config = join(dir, 'config.yml');
@@ -170,7 +170,8 @@ export async function startRegistry({ dir, tls, htpasswd, verifyOnStart = true }
       '',
     ].join('\n'),
   );
-  const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // user: {uid, gid} runs the registry as that user (root only), like the chart's runAsUser/runAsGroup.
+  const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'], ...(user ? { uid: user.uid, gid: user.gid } : {}) });
   let log = '';
   child.stdout.on('data', (c) => (log += c));
   child.stderr.on('data', (c) => (log += c));
