@@ -217,6 +217,7 @@ for (const h of HELMS) {
       CLUSTER_DOMAIN: 'cluster.local',
       CERT_VALIDITY_DAYS: '365',
       CA_VALIDITY_DAYS: '3650',
+      READY_TIMEOUT_SECONDS: '280', // activeDeadlineSeconds 300 - 20: the signer's own error before DeadlineExceeded
     });
     assert.is(c.volumeMounts.find((m) => m.name === 'signer').mountPath, '/signer');
     assert.is(pod.volumes.find((v) => v.name === 'signer').configMap.name, `${FULL}-signer`);

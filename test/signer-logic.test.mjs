@@ -12,6 +12,7 @@ import {
   certRolloutNeeded,
   decideCaConfigMap,
   decideTls,
+  describePodNotReady,
   parseSelector,
   planRecycle,
   readInClusterConfig,
@@ -176,6 +177,32 @@ test('decideCaConfigMap: refuse a ConfigMap of that name the signer did not make
     assert.is(d.action, 'refuse');
     assert.match(d.reason, /ConfigMap r-ca exists but was not made by the creg-chart signer/);
   }
+});
+
+test('describePodNotReady names the pod, its node and what kubelet reports (init container exit, image pull, probe)', () => {
+  assert.is(describePodNotReady({
+    metadata: { name: 'r-creg-abc' },
+    spec: { nodeName: 'n1' },
+    status: {
+      phase: 'Pending',
+      initContainerStatuses: [{
+        name: 'nas-guard', restartCount: 3,
+        state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } },
+        lastState: { terminated: { reason: 'Error', exitCode: 1 } },
+      }],
+      containerStatuses: [{ name: 'registry', ready: false, state: { waiting: { reason: 'PodInitializing' } } }],
+    },
+  }), 'pod r-creg-abc on node n1, phase Pending: init container nas-guard waiting: CrashLoopBackOff (back-off 40s restarting failed container); '
+    + 'last terminated: Error exit code 1, 3 restarts; container registry waiting: PodInitializing');
+  assert.is(describePodNotReady({
+    metadata: { name: 'p' }, spec: { nodeName: 'n' },
+    status: { phase: 'Running', containerStatuses: [{ name: 'registry', ready: false, state: { running: {} } }] },
+  }), 'pod p on node n, phase Running: container registry running, not ready (readiness probe)');
+  assert.is(describePodNotReady({
+    metadata: { name: 'q' },
+    status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }] },
+  }), 'pod q (not scheduled), phase Pending: PodScheduled: Unschedulable 0/1 nodes are available');
+  assert.is(describePodNotReady({ metadata: { name: 'z' }, spec: { nodeName: 'n' }, status: {} }), 'pod z on node n, phase unknown: no container status yet');
 });
 
 test.run();

@@ -296,3 +296,62 @@ export function decideCaConfigMap(current: ConfigMapState | null, want: Record<s
   }
   return { action: 'keep', reason: `${name} already publishes this CA and ClusterIP` };
 }
+
+type ContainerState = {
+  waiting?: { reason?: string; message?: string };
+  terminated?: { reason?: string; exitCode?: number; message?: string };
+  running?: unknown;
+};
+type ContainerStatus = { name: string; ready?: boolean; restartCount?: number; state?: ContainerState; lastState?: ContainerState };
+export interface PodStatusView {
+  metadata?: { name?: string; deletionTimestamp?: string };
+  spec?: { nodeName?: string };
+  status?: {
+    phase?: string;
+    reason?: string;
+    message?: string;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    initContainerStatuses?: ContainerStatus[];
+    containerStatuses?: ContainerStatus[];
+  };
+}
+
+function stateText(s: ContainerState | undefined): string | undefined {
+  if (s?.waiting) return `waiting: ${s.waiting.reason ?? 'unknown reason'}${s.waiting.message ? ` (${s.waiting.message.trim().split('\n')[0]})` : ''}`;
+  if (s?.terminated) {
+    const t = s.terminated;
+    return `terminated: ${t.reason ?? 'exit'} exit code ${t.exitCode ?? '?'}${t.message ? ` (${t.message.trim().split('\n').slice(-1)[0]})` : ''}`;
+  }
+  return undefined;
+}
+
+/**
+ * One line saying why a registry pod is not ready, from what kubelet reports:
+ * "pod x on node n: Init:Error (init container nas-guard terminated: Error exit code 1 ...)".
+ */
+export function describePodNotReady(pod: PodStatusView): string {
+  const name = pod.metadata?.name ?? '(unnamed)';
+  const where = pod.spec?.nodeName ? ` on node ${pod.spec.nodeName}` : ' (not scheduled)';
+  const st = pod.status ?? {};
+  const reasons: string[] = [];
+  for (const c of st.initContainerStatuses ?? []) {
+    if (c.state?.terminated && c.state.terminated.exitCode === 0) continue;
+    if (c.state?.running) { reasons.push(`init container ${c.name} running`); continue; }
+    const now = stateText(c.state);
+    const last = c.restartCount ? stateText(c.lastState) : undefined;
+    if (now || last) reasons.push(`init container ${c.name} ${now ?? ''}${last ? `${now ? '; ' : ''}last ${last}` : ''}${c.restartCount ? `, ${c.restartCount} restarts` : ''}`);
+  }
+  for (const c of st.containerStatuses ?? []) {
+    if (c.ready) continue;
+    const now = stateText(c.state) ?? (c.state?.running ? 'running, not ready (readiness probe)' : undefined);
+    const last = c.restartCount ? stateText(c.lastState) : undefined;
+    reasons.push(`container ${c.name} ${now ?? 'not ready'}${last ? `; last ${last}` : ''}${c.restartCount ? `, ${c.restartCount} restarts` : ''}`);
+  }
+  if (reasons.length === 0) {
+    const cond = (st.conditions ?? []).find((c) => c.status !== 'True' && (c.reason || c.message));
+    if (cond) reasons.push(`${cond.type}: ${cond.reason ?? ''}${cond.message ? ` ${cond.message}` : ''}`.trim());
+    else if (st.reason || st.message) reasons.push(`${st.reason ?? ''} ${st.message ?? ''}`.trim());
+    else reasons.push('no container status yet');
+  }
+  return `pod ${name}${where}, phase ${st.phase ?? 'unknown'}: ${reasons.join('; ')}`;
+}

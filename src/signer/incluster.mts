@@ -16,6 +16,7 @@ import {
   caConfigMapData,
   certRolloutNeeded,
   decideCaConfigMap,
+  describePodNotReady,
   decideTls,
   planRecycle,
   podIsReady,
@@ -158,9 +159,43 @@ function toPodInfo(p: any): PodInfo {
   };
 }
 
-async function readyPods(kube: KubeClient, cfg: InClusterConfig): Promise<PodInfo[]> {
-  const list = await kube.listPods(cfg.namespace, cfg.podSelector);
-  return (list?.items ?? []).map(toPodInfo).filter((p) => !p.deletionTimestamp && p.ready);
+/**
+ * Waits until `desired` registry pods (not terminating, not `exclude`) are
+ * ready, within READY_TIMEOUT_SECONDS; otherwise fails with every pod that is
+ * not ready and why (kubelet's container states).
+ */
+async function waitForReadyPods(
+  kube: KubeClient,
+  cfg: InClusterConfig,
+  desired: number,
+  log: Log,
+  { exclude, after }: { exclude?: string; after: string },
+): Promise<void> {
+  const ns = cfg.namespace;
+  const deadline = Date.now() + cfg.readyTimeoutSeconds * 1000;
+  let announced = false;
+  for (;;) {
+    const items: any[] = ((await kube.listPods(ns, cfg.podSelector))?.items ?? [])
+      .filter((p: any) => !p.metadata?.deletionTimestamp && p.metadata?.name !== exclude);
+    const ready = items.filter((p) => podIsReady(p));
+    if (ready.length >= desired) {
+      log(`${ready.length} of ${desired} registry pod(s) ready`);
+      return;
+    }
+    if (Date.now() > deadline) {
+      const notReady = items.filter((p) => !podIsReady(p)).map((p) => describePodNotReady(p));
+      throw new Error(
+        `${after}only ${ready.length} of ${desired} registry pods became ready within ${cfg.readyTimeoutSeconds}s`
+          + `${notReady.length ? `: ${notReady.join('; ')}` : ` (${items.length} pods exist with ${cfg.podSelector})`}`
+          + `. Check kubectl -n ${ns} describe pods -l ${cfg.podSelector} (NFS mount, image pull, node label), fix it, then run the hook again (helm upgrade).`,
+      );
+    }
+    if (!announced) {
+      log(`waiting up to ${cfg.readyTimeoutSeconds}s for ${desired} ready registry pod(s) (${ready.length} ready now)`);
+      announced = true;
+    }
+    await sleep(2000);
+  }
 }
 
 /** Runs the hook's steps once. Idempotent: with nothing changed it only reads. */
@@ -258,26 +293,15 @@ export async function runInCluster(env: Record<string, string | undefined>, log:
   const pods = ((await kube.listPods(ns, cfg.podSelector))?.items ?? []).map(toPodInfo);
   const steps = planRecycle({ pods, workloadKind: cfg.workloadKind, templateValuesHash: templateHash, certRollout: rollout, certIssuedAt: issuedAt });
   if (steps.length === 0) log(`no registry pod needs a restart (${pods.length} found with ${cfg.podSelector})`);
+  // Every wait is for the DESIRED number of ready pods: under Helm 4's default
+  // --wait (kstatus, no rule for ReplicationControllers) this hook is the only
+  // thing that fails an install or upgrade whose registry never becomes ready.
   for (const [i, step] of steps.entries()) {
-    const before = await readyPods(kube, cfg);
-    const target = Math.min(desired, before.length);
     log(`restarting pod ${step.pod} (${i + 1}/${steps.length}): ${step.reason}`);
     await kube.deletePod(ns, step.pod);
-    const deadline = Date.now() + cfg.readyTimeoutSeconds * 1000;
-    for (;;) {
-      const ready = (await readyPods(kube, cfg)).filter((p) => p.name !== step.pod);
-      if (ready.length >= target) {
-        log(`${ready.length} registry pod(s) ready`);
-        break;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `After deleting pod ${step.pod}, only ${ready.length} of ${target} registry pods became ready within ${cfg.readyTimeoutSeconds}s; check kubectl -n ${ns} get pods -l ${cfg.podSelector} (NFS mount, image pull, node label), then run the hook again.`,
-        );
-      }
-      await sleep(2000);
-    }
+    await waitForReadyPods(kube, cfg, desired, log, { exclude: step.pod, after: `After deleting pod ${step.pod}, ` });
   }
+  if (steps.length === 0) await waitForReadyPods(kube, cfg, desired, log, { after: '' });
   if (rollout) {
     const fresh = (await kube.getSecret(ns, cfg.tlsSecret)) as Secret | null;
     if (fresh) {

@@ -10,6 +10,11 @@
 //
 // Binaries come from scripts/build-control-plane.sh (env CREG_CP_DIR, or the
 // default cache directory for the versions pinned in tools/versions.env).
+//
+// With { realNode: true } (or realNode: { ...options of realnode.mjs }) the
+// API server binds this machine's own eth0 address on fixed ports and a REAL
+// node joins (kubelet, containerd, CNI bridge, kube-proxy: test/cluster/realnode.mjs),
+// under the machine-wide real-node lock; see test/cluster/README.md.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -20,6 +25,10 @@ import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  REALNODE_CONTROL_PLANE_PORTS, SETUP_COMMAND, acquireRealNodeLock, defaultNodeIp, realNodeMissing,
+  recordHostState, startRealNode, teardownScriptText,
+} from './realnode.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = join(here, '..', '..');
@@ -103,7 +112,7 @@ function openssl(args, cwd) {
 
 // CA, apiserver serving certificate, admin client certificate and the
 // service-account key pair. All fresh on every start; nothing is committed.
-function makePki(dir, serviceIp) {
+function makePki(dir, serviceIp, { extraIps = [], kubeletClient = false } = {}) {
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt',
     '-days', '2', '-subj', '/CN=creg-test-ca', '-addext', 'basicConstraints=critical,CA:TRUE',
     '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'], dir);
@@ -117,7 +126,7 @@ function makePki(dir, serviceIp) {
     'basicConstraints=critical,CA:FALSE',
     'keyUsage=critical,digitalSignature,keyEncipherment',
     'extendedKeyUsage=serverAuth',
-    `subjectAltName=IP:127.0.0.1,IP:${serviceIp},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,`
+    `subjectAltName=IP:127.0.0.1,IP:${serviceIp},${extraIps.map((ip) => `IP:${ip},`).join('')}DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,`
       + 'DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local',
     '',
   ].join('\n'));
@@ -127,8 +136,31 @@ function makePki(dir, serviceIp) {
     'extendedKeyUsage=clientAuth',
     '',
   ].join('\n'));
+  if (kubeletClient) {
+    // kube-apiserver -> kubelet (logs, exec).
+    sign('apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', [
+      'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=clientAuth',
+      '',
+    ].join('\n'));
+  }
   openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key'], dir);
   openssl(['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
+}
+
+/** Signs <name>.crt/.key in dir with the test CA; eku clientAuth or serverAuth; sans e.g. "IP:1.2.3.4,DNS:x". */
+function makeCert(dir, name, subj, eku, sans) {
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subj], dir);
+  writeFileSync(join(dir, `${name}.ext`), [
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    `extendedKeyUsage=${eku}`,
+    ...(sans ? [`subjectAltName=${sans}`] : []),
+    '',
+  ].join('\n'));
+  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+    '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`], dir);
 }
 
 function b64(file) {
@@ -224,20 +256,30 @@ function tail(file, lines = 25) {
  *   podCidr      kwok's fake pod IPs (status only; nothing is ever sent there)
  *   keep         keep the temp dir after stop() (also env CREG_CP_KEEP=1)
  *   log          function(msg) for progress (default: silent unless CREG_CP_VERBOSE)
- *   timeoutMs    overall start-up deadline (default 120000)
+ *   timeoutMs    overall start-up deadline (default 120000; 300000 with realNode)
+ *   realNode     true or { name, ip, labels, ports, ... } (realnode.mjs NODE_DEFAULTS):
+ *                API server on the node's IP with fixed ports, a real kubelet
+ *                node joined; the default fake nodes become none (pass `nodes`
+ *                to have kwok nodes too). Holds /run/creg-chart-realnode.lock.
+ *   label        who holds the real-node lock (shown to waiting tests)
  */
 export async function startCluster(opts = {}) {
   const bin = requireBinaries(opts.binDir || binDir());
+  const realNode = opts.realNode ? (opts.realNode === true ? {} : opts.realNode) : null;
+  if (realNode) {
+    const missing = realNodeMissing({ binDir: bin, missingBinaries, k8sVersion: pinnedVersions().K8S_VERSION });
+    if (missing.length) throw new Error(`A real node needs: ${missing.join('; ')}. Install and build them with: ${SETUP_COMMAND}`);
+  }
   const log = opts.log || (process.env.CREG_CP_VERBOSE ? (m) => console.error(`[cluster] ${m}`) : () => {});
   const t0 = Date.now();
-  const deadline = t0 + (opts.timeoutMs || 120000);
+  const deadline = t0 + (opts.timeoutMs || (realNode ? 300000 : 120000));
   const serviceCidr = opts.serviceCidr || '10.96.0.0/16';
   const serviceIp = serviceCidr.replace(/\.0\/\d+$/, '.1');
-  const nodeSpecs = opts.nodes || [
+  const nodeSpecs = opts.nodes || (realNode ? [] : [
     { name: 'node-reg-1', labels: { node: 'registry' } },
     { name: 'node-reg-2', labels: { node: 'registry' } },
     { name: 'node-plain-1', labels: {} },
-  ];
+  ]);
   const keep = opts.keep || process.env.CREG_CP_KEEP === '1';
 
   const dir = mkdtempSync(join(tmpdir(), 'creg-cluster-'));
@@ -248,6 +290,23 @@ export async function startCluster(opts = {}) {
 
   const procs = [];
   let stopped = false;
+  // Real node: the teardown script (rewritten whenever a process starts) is
+  // run by stop() and, if this process dies first, by the lock holder.
+  let lock;
+  let node;
+  let teardownState;
+  const teardownScript = join(dir, 'teardown.sh');
+  const nodeIp = realNode ? (realNode.ip || defaultNodeIp()) : null;
+  if (realNode) {
+    teardownState = { root: dir, pids: [], bin, bridge: realNode.bridge || 'cni0', cniNetwork: realNode.cniNetwork || 'creg-realnode-1', ...recordHostState() };
+    writeFileSync(teardownScript, teardownScriptText(teardownState));
+    try {
+      lock = await acquireRealNodeLock({ label: opts.label || process.argv[1] || 'a test', teardownScript, log });
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
   const start = (name, args) => {
     const logFile = join(logDir, `${name}.log`);
     const fd = openSync(logFile, 'a');
@@ -263,14 +322,23 @@ export async function startCluster(opts = {}) {
       live.delete(entry);
     });
     child.on('error', (e) => { entry.exited = { error: e }; live.delete(entry); });
-    live.add(entry);
-    procs.push(entry);
-    return entry;
+    return track(entry);
   };
+  // Every child (control plane and real node) is killed when this process ends.
+  function track(entry) {
+    live.add(entry);
+    entry.child.on('exit', () => live.delete(entry));
+    procs.push(entry);
+    if (realNode) armWatchdog();
+    return entry;
+  }
 
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    if (node) {
+      try { await node.stop(); } catch (e) { console.error(`[cluster] real node stop: ${e.message}`); }
+    }
     for (const p of [...procs].reverse()) {
       if (p.exited) continue;
       try { p.child.kill('SIGTERM'); } catch { /* gone */ }
@@ -283,6 +351,15 @@ export async function startCluster(opts = {}) {
       }
     }
     if (watchdog) { try { watchdog.kill('SIGKILL'); } catch { /* gone */ } }
+    if (realNode) {
+      // Containers, mounts, iptables chains, the bridge, sysctls, then the temp root.
+      if (keep) writeFileSync(teardownScript, teardownScriptText({ ...teardownState, keep: true }));
+      const r = spawnSync('sh', [teardownScript], { encoding: 'utf8', timeout: 120000 });
+      if (r.status !== 0) console.error(`[cluster] ${teardownScript} exited ${r.status}: ${r.stderr}`);
+      if (!keep) rmSync(dir, { recursive: true, force: true });
+      if (lock) lock.release();
+      return;
+    }
     if (!keep) rmSync(dir, { recursive: true, force: true });
   };
 
@@ -290,6 +367,11 @@ export async function startCluster(opts = {}) {
   // SIGKILLed (no 'exit' hook runs then).
   let watchdog;
   const armWatchdog = () => {
+    if (realNode) {
+      teardownState.pids = procs.filter((p) => !p.exited && p.child.pid).map((p) => p.child.pid);
+      writeFileSync(teardownScript, teardownScriptText(teardownState));
+      return;
+    }
     if (watchdog) { try { watchdog.kill('SIGKILL'); } catch { /* gone */ } }
     const pids = procs.filter((p) => !p.exited && p.child.pid).map((p) => p.child.pid).join(' ');
     const rm = keep ? '' : `rm -rf '${dir}'`;
@@ -325,7 +407,7 @@ export async function startCluster(opts = {}) {
   };
 
   try {
-    makePki(pki, serviceIp);
+    makePki(pki, serviceIp, realNode ? { extraIps: [nodeIp], kubeletClient: true } : {});
   } catch (e) {
     await stop();
     throw e;
@@ -342,8 +424,13 @@ export async function startCluster(opts = {}) {
     '',
   ].join('\n'), { mode: 0o600 });
 
-  const [etcdClient, etcdPeer, apiPort] = await freePorts(3);
-  const apiUrl = `https://127.0.0.1:${apiPort}`;
+  const ports = opts.ports || (realNode ? REALNODE_CONTROL_PLANE_PORTS : null);
+  const [etcdClient, etcdPeer, apiPort] = ports ? [ports.etcdClient, ports.etcdPeer, ports.apiserver] : await freePorts(3);
+  // Real pods reach the API server through the `kubernetes` Service, which
+  // kube-proxy DNATs to the advertised address: it must be this machine's own
+  // non-loopback address, with the endpoint reconciler on.
+  const apiAddress = realNode ? nodeIp : '127.0.0.1';
+  const apiUrl = `https://${apiAddress}:${apiPort}`;
 
   log(`etcd on 127.0.0.1:${etcdClient}`);
   start('etcd', [
@@ -360,7 +447,7 @@ export async function startCluster(opts = {}) {
   log(`kube-apiserver on ${apiUrl}`);
   start('kube-apiserver', [
     `--etcd-servers=http://127.0.0.1:${etcdClient}`,
-    '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
+    `--bind-address=${apiAddress}`, `--advertise-address=${apiAddress}`, `--secure-port=${apiPort}`,
     `--cert-dir=${pki}`,
     `--tls-cert-file=${join(pki, 'apiserver.crt')}`, `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
     `--client-ca-file=${caFile}`,
@@ -371,9 +458,15 @@ export async function startCluster(opts = {}) {
     `--service-account-key-file=${join(pki, 'sa.pub')}`,
     `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
     '--allow-privileged=true',
-    // The `kubernetes` Service's endpoint would be the loopback address,
-    // which Endpoints validation rejects; nothing in the tests uses it.
-    '--endpoint-reconciler-type=none',
+    ...(realNode ? [
+      `--kubelet-client-certificate=${join(pki, 'apiserver-kubelet-client.crt')}`,
+      `--kubelet-client-key=${join(pki, 'apiserver-kubelet-client.key')}`,
+      '--kubelet-preferred-address-types=InternalIP',
+    ] : [
+      // The `kubernetes` Service's endpoint would be the loopback address,
+      // which Endpoints validation rejects; nothing in the tests uses it.
+      '--endpoint-reconciler-type=none',
+    ]),
     '--profiling=false',
     '--v=1',
   ]);
@@ -418,7 +511,7 @@ export async function startCluster(opts = {}) {
     '--leader-elect=false',
     '--v=1',
   ]);
-  start('kwok', [
+  if (nodeSpecs.length > 0) start('kwok', [
     `--kubeconfig=${tokenKubeconfig}`,
     '--manage-all-nodes=false',
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
@@ -460,6 +553,23 @@ export async function startCluster(opts = {}) {
       .map((n) => n.metadata.name));
     return nodes.every((n) => ready.has(n));
   });
+  if (realNode) {
+    try {
+      node = await startRealNode({
+        dir, apiUrl, caFile, binDir: bin, nodeIp, k8sVersion: pinnedVersions().K8S_VERSION,
+        makeCert: (name, subj, eku, sans) => makeCert(pki, name, subj, eku, sans),
+        kubeconfigFor: (file, user, certName) => {
+          writeFileSync(file, kubeconfigYaml({
+            server: apiUrl, caFile, user, certFile: join(pki, `${certName}.crt`), keyFile: join(pki, `${certName}.key`),
+          }), { mode: 0o600 });
+          return file;
+        },
+        request: (method, path, body) => kubeRequest(admin, method, path, body),
+      }, realNode, { track, log, deadline });
+    } catch (e) {
+      await fail(e.message);
+    }
+  }
   await waitFor('default ServiceAccount', async () => {
     const r = await kubeRequest(admin, 'GET', '/api/v1/namespaces/default/serviceaccounts/default');
     return r.status === 200;
@@ -496,6 +606,8 @@ export async function startCluster(opts = {}) {
       return { status: r.status, stdout: r.stdout || '', stderr: r.stderr || (r.error ? String(r.error) : '') };
     },
     processes: () => procs.map((p) => ({ name: p.name, pid: p.child.pid, exited: p.exited, logFile: p.logFile })),
+    /** the real node (realNode option), else undefined: see realnode.mjs */
+    node,
     stop,
   };
 }
@@ -527,4 +639,25 @@ export function clusterTestsEnabled(test, fileLabel) {
 /** True when the control plane binaries are present (for skip decisions). */
 export function clusterAvailable() {
   return missingBinaries().length === 0 && existsSync(binDir());
+}
+
+/**
+ * Like clusterTestsEnabled, for tests that need a real node: without root,
+ * the binaries, the Debian packages or the registry binary it registers a
+ * failing test under CI (naming the one setup command) or a visible skip.
+ */
+export function realNodeTestsEnabled(test, fileLabel) {
+  const missing = realNodeMissing({ binDir: binDir(), missingBinaries, k8sVersion: pinnedVersions().K8S_VERSION });
+  if (missing.length === 0) return true;
+  const msg = `a real node needs ${missing.join('; ')}; install and build them with: ${SETUP_COMMAND}`;
+  if (process.env.CI && !/^(false|0)$/i.test(process.env.CI)) {
+    test(`real node prerequisites are present (${fileLabel})`, () => {
+      throw new Error(`${fileLabel}: ${msg}`);
+    });
+  } else {
+    console.warn(`\nSKIP ${fileLabel}: ${msg}\n`);
+    test.skip(`${fileLabel} (skipped: ${msg})`, () => {});
+  }
+  test.run();
+  return false;
 }
