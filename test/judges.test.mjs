@@ -101,9 +101,13 @@ const charts = [
     .map((name) => ({ name: `examples/${name}`, valuesFiles: [join(EXAMPLES, name, 'values.yaml')] })),
 ];
 
-/** Release-independent object key: Kind/short name (the name without "<release>-creg-"). */
+/**
+ * Release-independent object key: Kind/short name, the name without "<release>-creg-" (trivy
+ * renders a chart as the release "creg", this test as "registry"); the registry workload, named
+ * "<release>-creg", is "registry".
+ */
 function keyOf(kind, name) {
-  const short = name === `${RELEASE}-creg` ? 'registry' : name.replace(new RegExp(`^${RELEASE}-creg-`), '');
+  const short = name === 'creg' || name.endsWith('-creg') ? 'registry' : name.replace(/^(?:[a-z0-9-]*?-)?creg-/, '');
   return `${kind}/${short}`;
 }
 
@@ -221,7 +225,7 @@ for (const c of charts) {
 
 function trivy(target, b) {
   const cache = join(work, 'trivy-cache');
-  const r = run(JUDGES.trivy.bin, ['config', '--format', 'json', '--quiet', '--skip-check-update', '--skip-version-check', '--disable-telemetry', '--cache-dir', cache, target],
+  const r = run(JUDGES.trivy.bin, ['config', '--format', 'json', '--skip-check-update', '--skip-version-check', '--disable-telemetry', '--cache-dir', cache, target],
     { env: { ...process.env, HOME: work } });
   if (r.status !== 0) throw new Error(`trivy config ${target} failed (${r.status}): ${r.stderr}`);
   const report = JSON.parse(r.stdout);
@@ -233,7 +237,7 @@ function trivy(target, b) {
       if (m.Status && m.Status !== 'FAIL') continue;
       let object;
       const named = /of (\w+) '([^']+)'/.exec(m.Message ?? '');
-      if (named) object = keyOf(named[1], named[2].replace(/^release-name-creg/, `${RELEASE}-creg`));
+      if (named) object = keyOf(named[1], named[2]);
       const file = res.Target.replace(/^.*?templates\//, 'templates/');
       if (!object && b.sources.has(file) && b.sources.get(file).length === 1) object = b.sources.get(file)[0];
       if (!object) {
@@ -247,7 +251,7 @@ function trivy(target, b) {
       });
     }
   }
-  return { findings, scanned };
+  return { findings, scanned, log: r.stderr };
 }
 
 for (const c of charts) {
@@ -258,9 +262,19 @@ for (const c of charts) {
     const rendered = trivy(b.rendered, b);
     // trivy reports nothing at all for a chart it could not load: it must have scanned the templates.
     assert.ok(tgz.findings.length > 0, `trivy found nothing in ${b.tgzPath}: did it load the chart?`);
-    assert.ok(folder.findings.length > 0, `trivy found nothing in the chart folder ${b.chartDir}: it did not load the chart (trivy skips a chart folder it cannot parse, silently)`);
-    const ids = (f) => f.map((x) => `${x.object} ${x.id}`).sort();
-    assert.equal(ids(folder.findings), ids(tgz.findings), 'the chart folder and the .tgz get the same findings');
+    const ids = (f) => [...new Set(f.map((x) => `${x.object} ${x.id}`))].sort();
+    // The .tgz scan (trivy renders the chart itself) sees every object the rendered scan does.
+    assert.equal(ids(tgz.findings).filter((x) => !ids(rendered.findings).includes(x)), [], 'the .tgz scan finds nothing the rendered one does not');
+    assert.equal([...new Set(rendered.findings.map((f) => f.object))].filter((o) => !tgz.findings.some((f) => f.object === o)), [], 'every object with findings in the rendered manifests has them in the .tgz scan');
+    if (folder.findings.length === 0) {
+      // trivy v0.74 loads only *.tpl, *.json, *.y(a)ml, Chart.yaml and .helmignore of a chart folder
+      // (pkg/fanal/analyzer/config/helm/helm.go, acceptedExts), so files/node-trust.sh and
+      // files/signer.js are missing from its view, and the templates refuse to render without them
+      // (never a half-working install): trivy skips the folder with a WARN. Scan the .tgz instead.
+      assert.match(folder.log, /Skipping chart.*files\/(node-trust\.sh|signer\.js) is missing/, `the chart folder scan found nothing for another reason:\n${folder.log}`);
+    } else {
+      assert.equal(ids(folder.findings), ids(tgz.findings), 'the chart folder and the .tgz get the same findings');
+    }
     b.findings.push(...tgz.findings.map((f) => ({ ...f, source: 'tgz' })), ...folder.findings.map((f) => ({ ...f, source: 'folder' })),
       ...rendered.findings.map((f) => ({ ...f, source: 'rendered' })));
   });
@@ -300,7 +314,7 @@ judged(present.length ? present : ['kube-score', 'trivy'], 'every finding of eve
   const unaccepted = [];
   for (const b of built) {
     for (const f of b.findings) {
-      const hit = all.filter((r) => r.judge === f.judge && r.object === f.object && r.id === f.id && (!r.container || r.container === f.container));
+      const hit = all.filter((r) => r.judge === f.judge && r.object === f.object && r.id === f.id && (!r.container || !f.container || r.container === f.container));
       if (hit.length === 0) unaccepted.push(`${b.name} [${f.source}] ${f.judge} ${f.severity} ${f.object}${f.container ? ` (${f.container})` : ''} ${f.id}: ${f.message}`);
       for (const r of hit) r.hits += 1;
     }
