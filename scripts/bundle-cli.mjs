@@ -1,21 +1,35 @@
-// Bundles the CLI (src/cli.ts and what it imports, node_modules included) into
+// Bundles the CLI (src/main.ts and what it imports, node_modules included) into
 // dist/creg-chart.js plus lazily loaded chunks beside it, minified. Loading
 // yargs, yaml, handlebars and ajv's runtime from hundreds of small files is
 // most of the start-up time of `creg-chart --help`; one bundle loads faster
 // (npm run bench measures it). The chunks sit directly in dist/, like
 // dist/paths.js, so src/paths.ts finds the package root the same way.
-import { readdirSync, rmSync } from 'node:fs';
+//
+// Then it captures what the bundle's yargs prints for `--help`, `-h`,
+// `<command> --help`, `<command> -h` and `--version` into dist/help.json,
+// keyed to this bundle by a random id written in the bundle's first line:
+// bin/creg-chart.js prints those texts without loading yargs while the ids
+// match (mtimes would not do: npm sets every file's mtime when it packs).
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist');
-for (const f of readdirSync(outdir)) if (f.startsWith('cli-chunk-') || f === 'creg-chart.js') rmSync(join(outdir, f));
+const bundle = join(outdir, 'creg-chart.js');
+const helpFile = join(outdir, 'help.json');
+rmSync(helpFile, { force: true });
+for (const f of readdirSync(outdir)) if (f.startsWith('cli-chunk-') || f === 'creg-chart.js' || f === 'fleet-worker.js') rmSync(join(outdir, f));
 const started = Date.now();
+const bundleId = randomBytes(12).toString('hex');
 try {
   await build({
-    entryPoints: { 'creg-chart': join(root, 'src', 'cli.ts') },
+    // fleet-worker: the worker thread of `validate --cluster-dir` (src/values/clusters.ts finds it beside its chunk).
+    entryPoints: { 'creg-chart': join(root, 'src', 'main.ts'), 'fleet-worker': join(root, 'src', 'values', 'fleet-worker.ts') },
     outdir,
     chunkNames: 'cli-chunk-[hash]',
     bundle: true,
@@ -26,11 +40,33 @@ try {
     minify: true,
     legalComments: 'none',
     // CommonJS dependencies (handlebars) call require(); ESM has none.
-    banner: { js: "import { createRequire as __cregRequire } from 'node:module'; const require = __cregRequire(import.meta.url);" },
+    // First line: the id dist/help.json is keyed to (bin/creg-chart.js reads it).
+    banner: { js: `// creg-chart bundle ${bundleId}\nimport { createRequire as __cregRequire } from 'node:module'; const require = __cregRequire(import.meta.url);` },
     logLevel: 'warning',
   });
 } catch (e) {
   console.error(`bundle-cli: esbuild failed: ${e.message}`);
   process.exit(1);
 }
-console.log(`bundle-cli: wrote ${join(outdir, 'creg-chart.js')} in ${Date.now() - started} ms`);
+
+// The commands as src/cli.ts registers them (test/fast-args.test.mjs checks the list).
+const commands = ['build', 'validate', 'init', 'cert', 'template', 'publish', 'trust'];
+const vectors = [['--help'], ['-h'], ['--version'], ...commands.flatMap((c) => [[c, '--help'], [c, '-h']])];
+const run = promisify(execFile);
+const texts = {};
+// Two at a time: the machine may be busy.
+for (let i = 0; i < vectors.length; i += 2) {
+  await Promise.all(vectors.slice(i, i + 2).map(async (args) => {
+    const { stdout, stderr } = await run(process.execPath, [bundle, ...args], { cwd: root, env: { ...process.env, CREG_CHART_NO_FAST_PATH: '1' } }).catch((e) => {
+      console.error(`bundle-cli: \`creg-chart ${args.join(' ')}\` failed: ${e.message}`);
+      process.exit(1);
+    });
+    if (stderr !== '') {
+      console.error(`bundle-cli: \`creg-chart ${args.join(' ')}\` wrote to stderr: ${stderr}`);
+      process.exit(1);
+    }
+    texts[args.join('\0')] = stdout;
+  }));
+}
+writeFileSync(helpFile, JSON.stringify({ bundleId, texts }));
+console.log(`bundle-cli: wrote ${bundle} and ${vectors.length} help texts in ${Date.now() - started} ms`);

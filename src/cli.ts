@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import * as build from './commands/build.js';
 import * as cert from './commands/cert.js';
 import * as init from './commands/init.js';
@@ -9,13 +8,16 @@ import * as publish from './commands/publish.js';
 import * as template from './commands/template.js';
 import * as trust from './commands/trust.js';
 import * as validate from './commands/validate.js';
-import { UserError } from './errors.js';
 import { packageRoot } from './paths.js';
 
-// Command modules import their heavy parts (ajv, handlebars, node-forge)
-// inside their handlers, so `--help` stays fast.
-async function main(): Promise<void> {
-  await yargs(hideBin(process.argv))
+/**
+ * The full yargs CLI: every command, flag check, usage error and help text.
+ * src/main.ts (the entry point) comes here for whatever it does not handle
+ * itself, and reports the errors. Command modules import their heavy parts
+ * (ajv, handlebars, node-forge) inside their handlers.
+ */
+export async function runCli(args: readonly string[]): Promise<void> {
+  await yargs([...args])
     .scriptName('creg-chart')
     .usage('$0 <command> [flags]\n\nBuilds a Helm chart that runs a private container registry on an NFS export inside Kubernetes, with a TLS certificate signed for its ClusterIP.')
     .command(build as never)
@@ -39,13 +41,3 @@ async function main(): Promise<void> {
     })
     .parseAsync();
 }
-
-main().catch((err: unknown) => {
-  if (err instanceof UserError) {
-    console.error(`Error: ${err.message}`);
-    process.exit(err.exitCode);
-  }
-  console.error(err);
-  console.error('This is a bug in creg-chart; please report it with the command you ran.');
-  process.exit(1);
-});

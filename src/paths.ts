@@ -9,3 +9,7 @@ export const chartTemplatesDir = join(packageRoot, 'chart-templates');
 export const signerBundlePath = join(packageRoot, 'dist', 'signer', 'signer.js');
 /** The schema validator scripts/compile-schema.mjs generates (ajv standalone code). */
 export const precompiledValidatorPath = join(packageRoot, 'dist', 'values', 'schema-validator.cjs');
+/** The built-in defaults, parsed at compile time (scripts/precompile.mjs). */
+export const precompiledDefaultsPath = join(packageRoot, 'dist', 'values', 'defaults.json');
+/** chart-templates/*.hbs precompiled by Handlebars at compile time (scripts/precompile.mjs). */
+export const precompiledTemplatesPath = join(packageRoot, 'dist', 'render', 'chart-templates.precompiled.cjs');

@@ -43,7 +43,7 @@ test.after(() => rmSync(work, { recursive: true, force: true }));
 test('build with built-in defaults: prints each step, writes the chart folder and the .tgz', () => {
   const r = creg(['build', '--output-dir', 'out']);
   assert.is(r.code, 0, r.err + r.out);
-  for (const step of ['Validating values: built-in defaults', 'Rendering chart creg', 'Linting and packaging with helm v4', `Packaged chart: out/creg-${version}.tgz`]) {
+  for (const step of ['Validating values: built-in defaults', 'Rendering chart creg', 'Linting with helm v4', `Packaged chart: out/creg-${version}.tgz`]) {
     assert.ok(r.out.includes(step), `missing "${step}" in:\n${r.out}`);
   }
   const tgz = join(work, 'out', `creg-${version}.tgz`);

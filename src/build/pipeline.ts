@@ -1,16 +1,34 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFile, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { UserError } from '../errors.js';
 import { findHelm, type Helm } from '../helm/helm.js';
 import { chartTemplatesDir, defaultsPath, packageRoot, schemaPath, signerBundlePath } from '../paths.js';
-import { renderChartReadme } from '../render/chart-readme.js';
 import { chartImages, renderChartTemplates } from '../render/chart-templates.js';
 import { resolveValues, type Values, type ValuesInput } from '../values/index.js';
 import { HELM_YAML_OPTIONS } from '../values/sources.js';
 import { valuesSchema } from '../values/validate.js';
+
+/**
+ * A check that rides on the build's `helm lint --strict` (no helm process of
+ * its own): a template written into the staged chart for lint only, never
+ * packaged nor left in the output folder. A check fails by making lint fail
+ * (in lint mode Helm logs `fail` as INFO and goes on; an `include` of a
+ * template that does not exist is an error in Helm 3 and 4).
+ */
+export interface LintCheck {
+  /** Path inside the chart, `/`-separated, e.g. `templates/creg-values-check.yaml`. */
+  file: string;
+  /** The template text, from the values that were validated. */
+  content(values: Values): string;
+  /** When lint failed: a full sentence if this check is what failed, else undefined. */
+  explain(lintOutput: string): string | undefined;
+}
+
+/** The checks every build runs during lint (BuildOptions.lintChecks replaces them). */
+export const DEFAULT_LINT_CHECKS: readonly LintCheck[] = [];
 
 export interface BuildOptions extends ValuesInput {
   /** Where the chart directory and .tgz go (default `out`). */
@@ -25,6 +43,8 @@ export interface BuildOptions extends ValuesInput {
    * so `helm version` runs while Node loads the rest).
    */
   helm?: Helm | Promise<Helm>;
+  /** Lint-time checks (default DEFAULT_LINT_CHECKS). */
+  lintChecks?: readonly LintCheck[];
 }
 
 export interface BuildResult {
@@ -42,7 +62,9 @@ export function packageVersion(): string {
 }
 
 /**
- * validate -> render chart-templates/ -> helm lint --strict + helm package.
+ * validate -> render chart-templates/ -> helm lint --strict, and meanwhile
+ * the chart README and the .tgz (src/build/package.ts writes what `helm
+ * package` writes; charts it does not model go to `helm package` after lint).
  * Everything is built in a staging folder inside the output folder; the
  * previous chart there is replaced only once the new one has passed lint
  * and been packaged, so a failed build leaves the last good output intact.
@@ -69,49 +91,71 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
   const helm = await helmPromise;
 
   const outputDir = resolve(opts.outputDir);
-  await mkdir(outputDir, { recursive: true });
-  const staging = await mkdtemp(join(outputDir, '.creg-build-'));
+  // Synchronous file calls: a few dozen small files, faster than a thread-pool round trip each.
+  mkdirSync(outputDir, { recursive: true });
+  const staging = mkdtempSync(join(outputDir, '.creg-build-'));
   try {
     const stagedChart = join(staging, name);
     const appVersion = String((values.registry as { image: { tag: string } }).image.tag);
     log(`Rendering chart ${name} ${version} (registry ${appVersion}) from ${displayPath(chartTemplatesDir)}`);
     const chart = { name, version, appVersion };
-    const signer = { sha256: createHash('sha256').update(await readFile(signerBundlePath)).digest('hex') };
+    // files/signer.js's sha256 goes into Chart.yaml (creg-chart/signer-sha256): recomputable from the source.
+    const signer = { sha256: createHash('sha256').update(readFileSync(signerBundlePath)).digest('hex') };
     await renderChartTemplates(chartTemplatesDir, stagedChart, {
       chart, images: chartImages(values), prerelease: version.includes('-'), signer, creg: { version: packageVersion() },
     });
-    // The schema validation already read and parsed.
-    await writeFile(join(stagedChart, 'README.md'), renderChartReadme({ chart, schema: valuesSchema().schema, values }));
     await writeValuesYaml(join(stagedChart, 'values.yaml'), values, layers, opts);
-    await copyFile(schemaPath, join(stagedChart, 'values.schema.json'));
-    await mkdir(join(stagedChart, 'files'), { recursive: true });
-    await copyFile(signerBundlePath, join(stagedChart, 'files', 'signer.js'));
+    copyFileSync(schemaPath, join(stagedChart, 'values.schema.json'));
+    mkdirSync(join(stagedChart, 'files'), { recursive: true });
+    copyFileSync(signerBundlePath, join(stagedChart, 'files', 'signer.js'));
+    const checks = opts.lintChecks ?? DEFAULT_LINT_CHECKS;
+    for (const check of checks) {
+      mkdirSync(dirname(join(stagedChart, check.file)), { recursive: true });
+      writeFileSync(join(stagedChart, check.file), check.content(values));
+    }
 
-    // Lint and package read the same finished folder, so they run side by side.
-    log(`Linting and packaging with helm ${helm.version} (${helm.bin})`);
-    const pkgDir = join(staging, 'package');
-    const [lint, pkg] = await Promise.all([
-      helm.run(['lint', '--strict', stagedChart]),
-      helm.run(['package', stagedChart, '--destination', pkgDir]),
-    ]);
+    log(`Linting with helm ${helm.version} (${helm.bin}) and packaging`);
+    const linting = helm.run(['lint', '--strict', stagedChart]);
+    linting.catch(() => {}); // awaited below
+    // While helm lints: the README (from the schema validation already parsed)
+    // and the archive, with modules loaded only now. Lint reads neither.
+    const [{ renderChartReadme }, { packChart }] = await Promise.all([import('../render/chart-readme.js'), import('./package.js')]);
+    const readme = Buffer.from(renderChartReadme({ chart, schema: valuesSchema().schema, values }));
+    const packing = packChart({ chartDir: stagedChart, chartName: name, exclude: new Set(checks.map((c) => c.file)), contents: new Map([['README.md', readme]]) });
+    packing.catch(() => {}); // awaited below
+    const lint = await linting;
+    for (const check of checks) rmSync(join(stagedChart, check.file), { force: true });
     if (lint.code !== 0) {
-      const detail = (lint.stdout + lint.stderr).split('\n').filter((l) => /\[(ERROR|WARNING)\]|Error:/.test(l)).join('\n') || lint.stdout + lint.stderr;
+      const output = lint.stdout + lint.stderr;
+      const reason = checks.map((c) => c.explain(output)).find((r) => r !== undefined);
+      if (reason) throw new UserError(`${reason} Nothing was written to ${opts.outputDir}.`);
+      const detail = output.split('\n').filter((l) => /\[(ERROR|WARNING)\]|Error:/.test(l)).join('\n') || output;
       throw new UserError(`helm lint --strict failed; nothing was written to ${opts.outputDir}:\n${detail.trim()}`);
     }
-    if (pkg.code !== 0) {
-      throw new UserError(`helm package failed; nothing was written to ${opts.outputDir}:\n${(pkg.stderr || pkg.stdout).trim()}`);
-    }
+    writeFileSync(join(stagedChart, 'README.md'), readme);
+    const packed = await packing;
     const tgzName = `${name}-${version}.tgz`;
     const tgzPath = join(outputDir, tgzName);
     const chartDir = join(outputDir, name);
-    await rename(join(pkgDir, tgzName), tgzPath);
-    if (existsSync(chartDir)) await rename(chartDir, join(staging, 'previous'));
-    await rename(stagedChart, chartDir);
+    if ('tgz' in packed) {
+      writeFileSync(join(staging, tgzName), packed.tgz);
+      renameSync(join(staging, tgzName), tgzPath);
+    } else {
+      log(`Packaging with helm package: ${packed.refused}`);
+      const pkgDir = join(staging, 'package');
+      const pkg = await helm.run(['package', stagedChart, '--destination', pkgDir]);
+      if (pkg.code !== 0) {
+        throw new UserError(`helm package failed; nothing was written to ${opts.outputDir}:\n${(pkg.stderr || pkg.stdout).trim()}`);
+      }
+      renameSync(join(pkgDir, tgzName), tgzPath);
+    }
+    if (existsSync(chartDir)) renameSync(chartDir, join(staging, 'previous'));
+    renameSync(stagedChart, chartDir);
     log(`Chart folder: ${displayPath(chartDir)}`);
     log(`Packaged chart: ${displayPath(tgzPath)}`);
     return { chartDir, tgzPath, values, helmVersion: helm.version };
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    rmSync(staging, { recursive: true, force: true });
   }
 }
 

@@ -1,14 +1,20 @@
 import type { Argv } from 'yargs';
-import { withValuesFlags } from './values-flags.js';
+import { valuesOptions, withValuesFlags } from './values-flags.js';
 
 export const command = 'build';
-export const describe = 'Validate values, render the chart from chart-templates/, run helm lint --strict and helm package into --output-dir';
+export const describe = 'Validate values, render the chart from chart-templates/, run helm lint --strict and package the chart (.tgz, as helm package writes it) into --output-dir';
+
+/** This command's own flags (data: read by the builder and by src/fast-args.ts). */
+export const ownOptions = {
+  'output-dir': { type: 'string', default: 'out', describe: 'folder for the chart folder and the .tgz' },
+  'chart-name': { type: 'string', default: 'creg', describe: 'chart name (also the default object name prefix)' },
+  'chart-version': { type: 'string', describe: 'chart version (semantic version; default: the creg-chart version)' },
+} as const;
+export const options = { ...valuesOptions, ...ownOptions } as const;
 
 export function builder(y: Argv) {
   return withValuesFlags(y)
-    .option('output-dir', { type: 'string', default: 'out', describe: 'folder for the chart folder and the .tgz' })
-    .option('chart-name', { type: 'string', default: 'creg', describe: 'chart name (also the default object name prefix)' })
-    .option('chart-version', { type: 'string', describe: 'chart version (semantic version; default: the creg-chart version)' })
+    .options(ownOptions)
     .example('$0 build', 'build from the built-in defaults (NAS 172.27.128.2:/nas, nodes labelled node=registry)')
     .example('$0 build -f base.yaml -f clusters/a.yaml --set registry.replicas=2', 'build with overrides');
 }

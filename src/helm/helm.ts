@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 
@@ -70,18 +71,87 @@ export async function findHelm(): Promise<Helm> {
   }
   const [bin, from] = candidates[0];
   if (!existsSync(bin)) throw new UserError(`helm not found at ${bin} (from ${from}). Fix ${from === 'HELM_BIN' ? 'HELM_BIN' : 'your PATH'} or unset it to use the bundled helm.`);
-  const res = await runHelm(bin, ['version', '--template', '{{.Version}}']);
-  const version = res.stdout.trim();
-  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version);
-  if (res.code !== 0 || !m) {
-    throw new UserError(`${bin} (from ${from}) did not report a helm version (${(res.stderr || res.stdout).trim().split('\n')[0]}). Set HELM_BIN to a working helm >= ${MIN_HELM.join('.')}.`);
+  const key = binaryKey(bin);
+  let version = key ? cachedVersion(key) : undefined;
+  if (version === undefined) {
+    const res = await runHelm(bin, ['version', '--template', '{{.Version}}']);
+    version = res.stdout.trim();
+    if (res.code !== 0 || !/^v?(\d+)\.(\d+)\.(\d+)/.test(version)) {
+      throw new UserError(`${bin} (from ${from}) did not report a helm version (${(res.stderr || res.stdout).trim().split('\n')[0]}). Set HELM_BIN to a working helm >= ${MIN_HELM.join('.')}.`);
+    }
+    if (key) rememberVersion(key, version);
   }
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version)!;
   const parts = m.slice(1, 4).map(Number);
   const tooOld = parts[0] < MIN_HELM[0] || (parts[0] === MIN_HELM[0] && (parts[1] < MIN_HELM[1]));
   if (tooOld) {
     throw new UserError(`helm ${version} at ${bin} (from ${from}) is too old: creg-chart needs helm >= ${MIN_HELM.join('.')}. Install a newer helm or set HELM_BIN to one.`);
   }
   return { bin, version, run: (args, opts) => runHelm(bin, args, opts) };
+}
+
+/**
+ * `helm version` is a whole process start per command (~60 ms of CPU); its
+ * answer is kept in ~/.cache/creg-chart/helm-versions.json (XDG_CACHE_HOME is
+ * honoured), keyed by the binary's real path, size and mtime, so a replaced
+ * or upgraded helm is asked again. CREG_CHART_CACHE_DIR moves the file; the
+ * cache is best effort: a file that cannot be read or written is ignored.
+ */
+export function helmVersionCacheFile(): string {
+  const dir = process.env.CREG_CHART_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'creg-chart');
+  return join(dir, 'helm-versions.json');
+}
+
+interface BinaryKey {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+interface CacheEntry extends BinaryKey {
+  version: string;
+}
+
+function binaryKey(bin: string): BinaryKey | undefined {
+  try {
+    const path = realpathSync(bin);
+    const st = statSync(path);
+    return st.isFile() ? { path, size: st.size, mtimeMs: st.mtimeMs } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readCache(): Record<string, CacheEntry> {
+  try {
+    const data = JSON.parse(readFileSync(helmVersionCacheFile(), 'utf8')) as unknown;
+    return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, CacheEntry>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function cachedVersion(key: BinaryKey): string | undefined {
+  const hit = readCache()[key.path];
+  return hit && hit.size === key.size && hit.mtimeMs === key.mtimeMs && typeof hit.version === 'string' ? hit.version : undefined;
+}
+
+function rememberVersion(key: BinaryKey, version: string): void {
+  const file = helmVersionCacheFile();
+  const tmp = `${file}.tmp.${process.pid}.${Date.now()}`;
+  try {
+    const cache = readCache();
+    cache[key.path] = { ...key, version };
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(tmp, `${JSON.stringify(cache, null, 1)}\n`);
+    renameSync(tmp, file); // readers see the old file or the new one
+  } catch {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // the folder itself is unusable: nothing was written
+    }
+  }
 }
 
 /**

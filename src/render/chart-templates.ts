@@ -1,7 +1,13 @@
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
+import HandlebarsRuntime from 'handlebars/runtime.js';
 import { UserError } from '../errors.js';
+import { precompiledTemplatesPath } from '../paths.js';
+
+const requireHere = createRequire(import.meta.url);
 
 /** What `.hbs` files in chart-templates/ may use. */
 export interface RenderContext {
@@ -39,17 +45,65 @@ export function chartImages(values: Record<string, unknown>): { name: string; im
  * HTML).
  */
 export function createTemplateEngine(): typeof Handlebars {
-  const hb = Handlebars.create();
-  hb.registerHelper('raw', (options: Handlebars.HelperOptions) => options.fn(undefined));
+  // The whole of Handlebars (its compiler) loads only here: builds use the
+  // templates scripts/precompile.mjs compiled, with Handlebars' runtime.
+  const hb = (requireHere('handlebars') as typeof Handlebars).create();
+  registerHelpers(hb);
   return hb;
 }
 
-export function renderTemplateText(engine: typeof Handlebars, text: string, context: RenderContext, name: string): string {
-  try {
-    return engine.compile(text, { noEscape: true, strict: true })(context);
-  } catch (err) {
-    throw new UserError(`chart-templates/${name}: cannot render: ${(err as Error).message.split('\n')[0]}. This is a bug in the chart source, not in your values.`);
+function registerHelpers(hb: Pick<typeof Handlebars, 'registerHelper'>): void {
+  hb.registerHelper('raw', (options: Handlebars.HelperOptions) => options.fn(undefined));
+}
+
+/** The options every chart template is compiled with (scripts/precompile.mjs uses them too). */
+export const COMPILE_OPTIONS = { noEscape: true, strict: true } as const;
+
+interface Precompiled {
+  [relPath: string]: { sha256: string; spec: unknown };
+}
+
+let precompiled: Precompiled | null | undefined;
+let runtime: typeof Handlebars | undefined;
+
+/** The precompiled template for `relPath` if it was compiled from exactly `text`. */
+function precompiledTemplate(relPath: string, text: string): Handlebars.TemplateDelegate | undefined {
+  if (precompiled === undefined) {
+    try {
+      precompiled = requireHere(precompiledTemplatesPath) as Precompiled;
+    } catch {
+      precompiled = null;
+    }
   }
+  const entry = precompiled?.[relPath];
+  if (!entry || entry.sha256 !== createHash('sha256').update(text).digest('hex')) return undefined;
+  if (!runtime) {
+    runtime = (HandlebarsRuntime as unknown as typeof Handlebars).create();
+    registerHelpers(runtime);
+  }
+  return runtime.template(entry.spec as Parameters<typeof Handlebars.template>[0]);
+}
+
+export function renderTemplateText(engine: typeof Handlebars, text: string, context: RenderContext, name: string): string {
+  let template: Handlebars.TemplateDelegate;
+  try {
+    template = engine.compile(text, COMPILE_OPTIONS);
+  } catch (err) {
+    throw renderError(err, name);
+  }
+  return runTemplate(template, context, name);
+}
+
+function runTemplate(template: Handlebars.TemplateDelegate, context: RenderContext, name: string): string {
+  try {
+    return template(context);
+  } catch (err) {
+    throw renderError(err, name);
+  }
+}
+
+function renderError(err: unknown, name: string): UserError {
+  return new UserError(`chart-templates/${name}: cannot render: ${(err as Error).message.split('\n')[0]}. This is a bug in the chart source, not in your values.`);
 }
 
 /**
@@ -57,20 +111,23 @@ export function renderTemplateText(engine: typeof Handlebars, text: string, cont
  * lose the suffix, every other file is copied byte for byte.
  */
 export async function renderChartTemplates(from: string, to: string, context: RenderContext): Promise<void> {
-  const engine = createTemplateEngine();
-  async function walk(rel: string): Promise<void> {
-    await mkdir(join(to, rel), { recursive: true });
-    for (const entry of await readdir(join(from, rel), { withFileTypes: true })) {
+  let engine: typeof Handlebars | undefined;
+  // Synchronous file calls: a few dozen small files, faster than a thread-pool round trip each.
+  const walk = (rel: string): void => {
+    mkdirSync(join(to, rel), { recursive: true });
+    for (const entry of readdirSync(join(from, rel), { withFileTypes: true })) {
       const relPath = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
-        await walk(relPath);
+        walk(relPath);
       } else if (entry.name.endsWith('.hbs')) {
-        const text = await readFile(join(from, relPath), 'utf8');
-        await writeFile(join(to, relPath.slice(0, -'.hbs'.length)), renderTemplateText(engine, text, context, relPath));
+        const text = readFileSync(join(from, relPath), 'utf8');
+        const template = precompiledTemplate(relPath, text);
+        const out = template ? runTemplate(template, context, relPath) : renderTemplateText((engine ??= createTemplateEngine()), text, context, relPath);
+        writeFileSync(join(to, relPath.slice(0, -'.hbs'.length)), out);
       } else if (entry.isFile()) {
-        await copyFile(join(from, relPath), join(to, relPath));
+        copyFileSync(join(from, relPath), join(to, relPath));
       }
     }
-  }
-  await walk('');
+  };
+  walk('');
 }

@@ -1,5 +1,7 @@
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserError, ValidationError } from '../errors.js';
 import { loadValuesFile, resolveValues, type ResolvedValues, type ValuesInput } from './index.js';
 
@@ -35,11 +37,12 @@ export interface ClusterResult {
  */
 export function validateClusters(base: ValuesInput, clusterFiles: string[]): ClusterResult[] {
   // The shared -f files are read once up front: one that cannot be read is
-  // one error naming it, not a failure reported against every cluster file.
-  for (const file of base.valuesFiles ?? []) loadValuesFile(file);
+  // one error naming it, not a failure reported against every cluster file;
+  // every cluster file then reuses them (and the built-in defaults).
+  const shared = new Map((base.valuesFiles ?? []).map((file) => [file, loadValuesFile(file)]));
   return clusterFiles.map((file) => {
     try {
-      const resolved = resolveValues({ ...base, valuesFiles: [...(base.valuesFiles ?? []), file] });
+      const resolved = resolveValues({ ...base, valuesFiles: [...(base.valuesFiles ?? []), file] }, shared);
       return { file, problems: [], resolved };
     } catch (err) {
       if (err instanceof ValidationError) return { file, problems: err.problems };
@@ -49,3 +52,42 @@ export function validateClusters(base: ValuesInput, clusterFiles: string[]): Clu
   });
 }
 
+
+/** Below this many files a worker thread costs more than it saves. */
+const PARALLEL_FROM = 64;
+
+/**
+ * validateClusters for a fleet: with many files and a CPU to spare (more than
+ * one CPU and a load average below their number minus one), the second half
+ * goes to a worker thread (./fleet-worker.ts) while this thread checks the
+ * first; on a busy machine the extra thread only competes, so it is not used.
+ * Results come back in the order of `clusterFiles`, with the same problems as
+ * validateClusters gives. CREG_CHART_FLEET_WORKER=always|never overrides the
+ * choice (tests run both).
+ */
+export async function checkClusters(base: ValuesInput, clusterFiles: string[]): Promise<{ file: string; problems: string[] }[]> {
+  const worker = fileURLToPath(new URL('./fleet-worker.js', import.meta.url));
+  const choice = process.env.CREG_CHART_FLEET_WORKER;
+  const spare = availableParallelism() >= 2 && loadavg()[0] < availableParallelism() - 1;
+  const parallel = choice === 'always' || (choice !== 'never' && spare && clusterFiles.length >= PARALLEL_FROM);
+  if (!parallel || !existsSync(worker)) return validateClusters(base, clusterFiles);
+  const half = Math.ceil(clusterFiles.length / 2);
+  const { Worker } = await import('node:worker_threads');
+  const thread = new Worker(worker, { workerData: { base, files: clusterFiles.slice(half) } });
+  const second = new Promise<{ file: string; problems: string[] }[]>((resolve, reject) => {
+    thread.once('message', (m: { results?: { file: string; problems: string[] }[]; error?: { message: string; exitCode?: number; stack?: string } }) => {
+      if (m.results) resolve(m.results);
+      else if (m.error?.exitCode !== undefined) reject(new UserError(m.error.message, m.error.exitCode));
+      else reject(new Error(`fleet worker: ${m.error?.stack ?? m.error?.message}`));
+    });
+    thread.once('error', reject);
+    thread.once('exit', (code) => reject(new Error(`fleet worker exited (${code}) without an answer`)));
+  });
+  second.catch(() => {}); // awaited below, after this thread's half
+  try {
+    const first = validateClusters(base, clusterFiles.slice(0, half));
+    return [...first, ...(await second)];
+  } finally {
+    void thread.terminate();
+  }
+}

@@ -1,5 +1,5 @@
 import { ValidationError, UserError } from '../errors.js';
-import { defaultsPath } from '../paths.js';
+import { builtInDefaults } from './defaults.js';
 import { mergeValues } from './merge.js';
 import { parseSetArgument } from './set.js';
 import { loadValuesFile, type Values, type ValuesSource } from './sources.js';
@@ -26,14 +26,15 @@ export interface ResolvedValues {
 /**
  * Loads the built-in defaults, the user's files and `--set` layers, merges
  * them with Helm's rules and validates the result. Collects every problem of
- * every file before failing.
+ * every file before failing. `loaded` holds files already read (a fleet of
+ * cluster files shares its -f files; layers are never changed in place).
  */
-export function resolveValues(input: ValuesInput): ResolvedValues {
-  const sources: ValuesSource[] = [loadValuesFile(input.defaultsFile ?? defaultsPath, input.defaultsFile ? (input.defaultsLabel ?? input.defaultsFile) : 'built-in defaults')];
+export function resolveValues(input: ValuesInput, loaded?: ReadonlyMap<string, ValuesSource>): ResolvedValues {
+  const sources: ValuesSource[] = [input.defaultsFile ? loadValuesFile(input.defaultsFile, input.defaultsLabel ?? input.defaultsFile) : builtInDefaults()];
   const loadProblems: string[] = [];
   for (const file of input.valuesFiles ?? []) {
     try {
-      sources.push(loadValuesFile(file));
+      sources.push(loaded?.get(file) ?? loadValuesFile(file));
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       loadProblems.push(err.message);
