@@ -146,3 +146,16 @@ include "creg.preflightNodes" (dict "nodes" LIST_OF_NODE_OBJECTS "Values" .Value
 {{- fail (printf "\n\npreflight: no node carries the registry node label %s=%s, so the registry and the NFS mount could never be scheduled.\nLabel the node(s) that can mount the NFS export, then run helm again:\n\n  kubectl label nodes NODE %s=%s\n\nNodes in this cluster (%d): %s\nOr set nodeLabel.key/nodeLabel.value to a label your registry nodes already have.\nTo skip this check (e.g. when you may not list nodes): --set preflight.enabled=false\n" $key $value $key $value (len $names) (join ", " $shown)) -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+Fails when an existing claim allows one node only (no ReadWriteMany) while
+registry.replicas > 1: a second pod could never mount it on another node.
+include "creg.preflightClaim" (dict "claim" PVC_OBJECT "Values" .Values)
+*/}}
+{{- define "creg.preflightClaim" -}}
+{{- $modes := default (list) .claim.spec.accessModes -}}
+{{- $replicas := int .Values.registry.replicas -}}
+{{- if and (gt $replicas 1) (not (has "ReadWriteMany" $modes)) -}}
+{{- fail (printf "\n\npreflight: storage.pvc.existingClaim %s has access modes [%s], without ReadWriteMany: only one node can mount it, so with registry.replicas=%d the other pods could never start on another node.\nSet registry.replicas=1, or use a ReadWriteMany claim.\n" .claim.metadata.name (join ", " $modes) $replicas) -}}
+{{- end -}}
+{{- end -}}

@@ -10,74 +10,36 @@ Deployment (docs/architecture.md "Registry pod"). Use:
 {{- $gid := int .Values.registry.runAsGroup -}}
 metadata:
   labels:
-    {{- include "creg.registrySelectorLabels" . | nindent 4 }}
+    {{- include "creg.registryPodLabels" . | nindent 4 }}
   annotations:
+    {{- with include "creg.registryPodAnnotations" . | trim }}
+    {{- . | nindent 4 }}
+    {{- end }}
     # ReplicationControllers do not roll their pods: the signer recycles pods
     # whose hash differs from their controller's template.
     creg-chart/values-hash: {{ toJson .Values | sha256sum | trunc 16 | quote }}
 spec:
-  nodeSelector:
-    {{- include "creg.nodeSelector" . | nindent 4 }}
+  {{- with include "creg.storageNodeSelector" . | trim }}
+  {{- . | nindent 2 }}
+  {{- end }}
   automountServiceAccountToken: false
   # A Service named like a REGISTRY_* setting would inject variables that the
   # registry reads as configuration.
   enableServiceLinks: false
   # Every container runs as registry.runAsUser:runAsGroup, the owner of the
-  # data directory (the mount DaemonSet hands it over), not as root.
+  # data directory (the mount DaemonSet hands it over), not as root
+  # (creg.registryPodSecurityContext).
   securityContext:
-    runAsUser: {{ $uid }}
-    runAsGroup: {{ $gid }}
-    runAsNonRoot: {{ ne $uid 0 }}
-    # Group owner of the Secret volume (mode 0440), so tls-setup can read the key.
-    fsGroup: {{ $gid }}
-    seccompProfile:
-      type: RuntimeDefault
-    {{- if and (lt $port 1024) (ne $uid 0) }}
-    # A non-root process may bind the port below 1024 (a namespaced, safe sysctl).
-    sysctls:
-      - name: net.ipv4.ip_unprivileged_port_start
-        value: {{ $port | toString | quote }}
-    {{- end }}
+    {{- include "creg.registryPodSecurityContext" . | nindent 4 }}
   {{- with include "creg.podCommon" . | trim }}
   {{- . | nindent 2 }}
   {{- end }}
+  {{- with include "creg.registryScheduling" . | trim }}
+  {{- . | nindent 2 }}
+  {{- end }}
   initContainers:
-    {{- if eq (include "creg.requireNfsMount" .) "true" }}
-    # Refuses to start unless /var/lib/registry is on NFS: if the export were
-    # not mounted, images would land on the node's disk and vanish with the pod.
-    - name: nas-guard
-      image: {{ include "creg.image" .Values.nas.mounter.image }}
-      imagePullPolicy: {{ .Values.nas.mounter.image.pullPolicy | quote }}
-      command: ["sh", "-c"]
-      args:
-        - |
-          # Test hook: MOUNTINFO (default /proc/self/mountinfo).
-          info="${MOUNTINFO:-/proc/self/mountinfo}"
-          fstype="$(awk 'BEGIN { mp = ENVIRON["DATA_DIR"]; t = "" }
-            $5 == mp { for (i = 7; i < NF; i++) if ($i == "-") { t = $(i + 1); break } }
-            END { print t }' "$info")"
-          case "$fstype" in
-            nfs|nfs4) echo "nas-guard: $DATA_DIR is on $fstype"; exit 0 ;;
-          esac
-          echo "nas-guard: $DATA_DIR is not on NFS (file system: ${fstype:-not a mount point}); is the export mounted at $NAS_MOUNT_PATH on this node? (kubectl logs of the nas-mount DaemonSet pod)" >&2
-          exit 1
-        - nas-guard
-      env:
-        - name: DATA_DIR
-          value: /var/lib/registry
-        - name: NAS_MOUNT_PATH
-          value: {{ .Values.nas.mountPath | quote }}
-      securityContext:
-        allowPrivilegeEscalation: false
-        readOnlyRootFilesystem: true
-        capabilities:
-          drop: ["ALL"]
-      resources:
-        {{- toYaml (default (dict) .Values.nas.mounter.resources) | nindent 8 }}
-      volumeMounts:
-        - name: data
-          mountPath: /var/lib/registry
-          readOnly: true
+    {{- with include "creg.storageInitContainers" . | trim }}
+    {{- . | nindent 4 }}
     {{- end }}
     # Copies the signed certificate from the TLS Secret into memory, or writes a
     # throw-away bootstrap certificate while the Secret does not exist yet (so
@@ -112,6 +74,11 @@ spec:
         - name: https
           containerPort: {{ $port }}
           protocol: TCP
+        {{- if eq (include "creg.metricsEnabled" .) "true" }}
+        - name: metrics
+          containerPort: {{ int .Values.metrics.port }}
+          protocol: TCP
+        {{- end }}
       env:
         - name: REGISTRY_HTTP_ADDR
           value: {{ printf "0.0.0.0:%d" $port | quote }}
@@ -126,19 +93,23 @@ spec:
               key: REGISTRY_HTTP_SECRET
         - name: REGISTRY_STORAGE_DELETE_ENABLED
           value: "true"
+        {{- with include "creg.storageEnv" . | trim }}
+        {{- . | nindent 8 }}
+        {{- end }}
+        {{- with include "creg.registryFeatureEnv" . | trim }}
+        {{- . | nindent 8 }}
+        {{- end }}
         {{- range .Values.registry.extraEnv }}
         - name: {{ .name | quote }}
-          value: {{ .value | quote }}
+          {{- if hasKey . "valueFrom" }}
+          valueFrom:
+            {{- toYaml .valueFrom | nindent 12 }}
+          {{- else }}
+          value: {{ .value | default "" | quote }}
+          {{- end }}
         {{- end }}
       securityContext:
-        allowPrivilegeEscalation: false
-        # Writes only to /var/lib/registry (data) and /tmp (emptyDir).
-        readOnlyRootFilesystem: true
-        capabilities:
-          drop: ["ALL"]
-          {{- if and (lt $port 1024) (eq $uid 0) }}
-          add: ["NET_BIND_SERVICE"]
-          {{- end }}
+        {{- include "creg.registrySecurityContext" . | nindent 8 }}
       # Ready: answers HTTPS (TLS, routing and storage driver up) -> in the Service.
       readinessProbe:
         httpGet:
@@ -159,20 +130,21 @@ spec:
       resources:
         {{- toYaml (default (dict) .Values.registry.resources) | nindent 8 }}
       volumeMounts:
-        - name: data
-          mountPath: /var/lib/registry
+        {{- with include "creg.storageVolumeMount" . | trim }}
+        {{- . | nindent 8 }}
+        {{- end }}
         - name: certs
           mountPath: /certs
           readOnly: true
         - name: tmp
           mountPath: /tmp
+        {{- with .Values.registry.extraVolumeMounts }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
   volumes:
-    # Exists only on the export (created by the nas-mount DaemonSet after a
-    # successful mount): type Directory keeps the pod off a node without it.
-    - name: data
-      hostPath:
-        path: {{ printf "%s/registry" .Values.nas.mountPath | quote }}
-        type: Directory
+    {{- with include "creg.storageVolume" . | trim }}
+    {{- . | nindent 4 }}
+    {{- end }}
     - name: certs
       emptyDir:
         medium: Memory
@@ -188,4 +160,7 @@ spec:
     - name: signer
       configMap:
         name: {{ include "creg.signerName" . | quote }}
+    {{- with .Values.registry.extraVolumes }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
 {{- end -}}

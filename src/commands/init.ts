@@ -21,5 +21,5 @@ export async function handler(argv: { file: string; force: boolean }): Promise<v
     }
     throw new UserError(`cannot write ${argv.file}: ${(err as Error).message}.`);
   }
-  console.log(`Wrote ${argv.file}. Edit nas.server, nas.path and nodeLabel for your cluster, then run: creg-chart build -f ${argv.file}`);
+  console.log(`Wrote ${argv.file}. Choose storage.kind (nasMount, nfsVolume, pvc or s3; the file explains each) and edit nas.server, nas.path and nodeLabel (or storage.pvc / storage.s3) for your cluster, then run: creg-chart build -f ${argv.file}`);
 }

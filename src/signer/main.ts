@@ -5,6 +5,7 @@ import { PkiInputError } from '../pki/validate.js';
 import { ConfigError } from './decide.mjs';
 import { runInCluster } from './incluster.mjs';
 import { KubeApiError } from './kube.mjs';
+import { runMaintenance } from './maintenance.mjs';
 import { prepareTls } from './prepare.mjs';
 
 export const USAGE = `usage:
@@ -17,7 +18,11 @@ export const USAGE = `usage:
       Helm hook: sign the certificate for the Service's ClusterIP and restart registry pods when needed
       (env: POD_NAMESPACE SERVICE_NAME CA_STORE CA_CONFIGMAP TLS_STORE WORKLOAD_KIND WORKLOAD_NAME POD_SELECTOR
        DNS_NAMES CLUSTER_DOMAIN CERT_VALIDITY_DAYS CA_VALIDITY_DAYS READY_TIMEOUT_SECONDS
-       KUBE_API_URL KUBE_TOKEN_FILE KUBE_CA_FILE)`;
+       KUBE_API_URL KUBE_TOKEN_FILE KUBE_CA_FILE)
+  node signer.js maintenance read-only|read-write
+      garbage-collection Job: switch the registry to read-only (before GC) or back to read-write (after;
+      fails when GC_EXIT_FILE does not hold 0), restarting registry pods one at a time
+      (env: POD_NAMESPACE MAINTENANCE_CONFIGMAP WORKLOAD_KIND WORKLOAD_NAME POD_SELECTOR READY_TIMEOUT_SECONDS GC_EXIT_FILE)`;
 
 class UsageError extends Error {}
 
@@ -80,6 +85,13 @@ export async function main(argv: string[]): Promise<number> {
         await runInCluster(process.env, log);
         return 0;
       }
+      case 'maintenance': {
+        const [which, ...more] = rest;
+        if (which !== 'read-only' && which !== 'read-write') throw new UsageError(`maintenance needs read-only or read-write, not ${JSON.stringify(which ?? '')}.`);
+        parse(more, {});
+        await runMaintenance(which, process.env, log);
+        return 0;
+      }
       case undefined:
       case '-h':
       case '--help':
@@ -87,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
         console.log(USAGE);
         return mode === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown mode ${JSON.stringify(mode)}; use sign, prepare-tls or in-cluster.`);
+        throw new UsageError(`unknown mode ${JSON.stringify(mode)}; use sign, prepare-tls, in-cluster or maintenance.`);
     }
   } catch (e) {
     if (e instanceof UsageError) {

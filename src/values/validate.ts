@@ -72,6 +72,8 @@ export function validateValues(values: Values, sources: ValuesSource[]): string[
 
 /** Drops ajv's follow-on errors (`anyOf` summaries once its branches are reported, `not` wrappers). */
 function isNoise(e: ErrorObject, all: ErrorObject[]): boolean {
+  // "must match "then" schema": the failing keyword inside `then` is reported with the rule's reason.
+  if (e.keyword === 'if') return true;
   if (e.keyword === 'anyOf' || e.keyword === 'oneOf') return false;
   // For an anyOf (quantities), report only the anyOf summary, not each branch.
   return all.some((o) => (o.keyword === 'anyOf' || o.keyword === 'oneOf') && o.instancePath === e.instancePath && e.schemaPath.startsWith(o.schemaPath.replace(/\/(anyOf|oneOf)$/, '')) && e !== o && e.schemaPath.includes('/anyOf/'));
@@ -136,7 +138,27 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
+/**
+ * The reason a conditional rule (`if`/`then`) gives for itself: the
+ * `description` of the sub-schema that holds the failing keyword, when that
+ * sub-schema sits under a `then` (cross-field rules such as "a ReadWriteOnce
+ * claim allows one replica"). Empty otherwise.
+ */
+function ruleReason(e: ErrorObject, schema: SchemaNode): string {
+  if (!e.schemaPath.includes('/then/')) return '';
+  const parts = e.schemaPath.replace(/^#\//, '').split('/').slice(0, -1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let cur: unknown = schema;
+  for (const p of parts) cur = (cur as Record<string, unknown> | undefined)?.[p];
+  const d = (cur as SchemaNode | undefined)?.description;
+  return d ? ` ${d.replace(/\.$/, '')}.` : '';
+}
+
 function describe(e: ErrorObject, path: ValuePath, values: Values, schema: SchemaNode, sources: ValuesSource[]): string {
+  const reason = ruleReason(e, schema);
+  return describeKeyword(e, path, values, schema, sources) + reason;
+}
+
+function describeKeyword(e: ErrorObject, path: ValuePath, values: Values, schema: SchemaNode, sources: ValuesSource[]): string {
   const params = e.params as Record<string, unknown>;
   const node = schemaAt(schema, path);
   const value = valueAt(values, path);
@@ -146,6 +168,9 @@ function describe(e: ErrorObject, path: ValuePath, values: Values, schema: Schem
       const full = [...path, key];
       const allowed = Object.keys(node?.properties ?? {});
       const guess = closest(key, allowed);
+      if (formatPath(path) === 'storage.s3' && /^(access|secret)(key|keyid)?$|password|credential/i.test(key)) {
+        return `${whereSet(sources, full)}: ${formatPath(full)}: unknown key; S3 credentials never go into values (they would end up in the chart and the release record): put them in a Secret (kubectl create secret generic registry-s3 --from-literal=AWS_ACCESS_KEY_ID=... --from-literal=AWS_SECRET_ACCESS_KEY=...) and set storage.s3.existingSecret, or leave it empty to use the pod's identity.`;
+      }
       const hint = guess ? `did you mean "${formatPath([...path, guess])}"?` : `remove it; the keys allowed here are: ${allowed.join(', ')}.`;
       return `${whereSet(sources, full)}: ${formatPath(full)}: unknown key; ${hint}`;
     }
@@ -160,13 +185,19 @@ function describe(e: ErrorObject, path: ValuePath, values: Values, schema: Schem
     }
     case 'minimum':
     case 'maximum': {
-      const range = node?.minimum !== undefined && node?.maximum !== undefined ? `from ${node.minimum} to ${node.maximum}` : `${e.keyword === 'minimum' ? '>=' : '<='} ${params.limit}`;
+      const range = !e.schemaPath.includes('/then/') && node?.minimum !== undefined && node?.maximum !== undefined ? `from ${node.minimum} to ${node.maximum}` : `${e.keyword === 'minimum' ? '>=' : '<='} ${params.limit}`;
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected a whole number ${range}, got ${given(value)}.`;
     }
     case 'enum':
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${given(value)}.`;
+    case 'not': {
+      // A `not` that explains itself (e.g. "give value or valueFrom, not both").
+      const own = notDescription(e, schema);
+      if (own) return `${whereSet(sources, path)}: ${formatPath(path)}: ${lowerFirst(own)}; got ${given(value)}.`;
+      if (typeof value !== 'string') return `${whereSet(sources, path)}: ${formatPath(path)}: ${e.message ?? 'is not valid'}.`;
+    }
+    // falls through
     case 'pattern':
-    case 'not':
     case 'maxLength':
     case 'minLength': {
       const what = node?.description ? node.description.replace(/\.$/, '') : `a string matching ${node?.pattern}`;
@@ -176,6 +207,13 @@ function describe(e: ErrorObject, path: ValuePath, values: Values, schema: Schem
         : '';
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected ${lowerFirst(what)}${extra}, got ${given(value)}.${unsafe}`;
     }
+    case 'minProperties':
+    case 'maxProperties':
+      return `${whereSet(sources, path)}: ${formatPath(path)}: expected ${lowerFirst((node?.description ?? `between ${e.keyword === 'minProperties' ? 'at least' : 'at most'} ${params.limit} keys`).replace(/\.$/, ''))}, got ${given(value)}${value && typeof value === 'object' ? ` with ${Object.keys(value).length} key(s)${Object.keys(value).length ? `: ${Object.keys(value).join(', ')}` : ''}` : ''}.`;
+    case 'minItems':
+      return `${whereSet(sources, path)}: ${formatPath(path)}: expected at least ${params.limit} item(s), got ${Array.isArray(value) ? value.length : given(value)}.`;
+    case 'uniqueItems':
+      return `${whereSet(sources, path)}: ${formatPath(path)}: items ${params.j} and ${params.i} are the same; list each one once.`;
     case 'anyOf':
       return `${whereSet(sources, path)}: ${formatPath(path)}: expected a Kubernetes quantity such as 100m, 64Mi or 1, got ${given(value)}.`;
     case 'maxItems':
@@ -185,6 +223,14 @@ function describe(e: ErrorObject, path: ValuePath, values: Values, schema: Schem
   }
 }
 
+/** The description of a failing `not` sub-schema, when it has one. */
+function notDescription(e: ErrorObject, schema: SchemaNode): string | undefined {
+  const parts = e.schemaPath.replace(/^#\//, '').split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let cur: unknown = schema;
+  for (const p of parts) cur = (cur as Record<string, unknown> | undefined)?.[p];
+  return (cur as SchemaNode | undefined)?.description;
+}
+
 function lowerFirst(s: string): string {
-  return /^[A-Z][a-z]/.test(s) ? s[0].toLowerCase() + s.slice(1) : s;
+  return /^[A-Z]([a-z]| [a-z])/.test(s) ? s[0].toLowerCase() + s.slice(1) : s;
 }

@@ -10,6 +10,7 @@ import * as core from 'kubernetes-models/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as batch from 'kubernetes-models/batch/v1';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import * as policy from 'kubernetes-models/policy/v1';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const TEMPLATES_DIR = join(ROOT, 'chart-templates');
@@ -82,6 +83,9 @@ const MODELS = {
   'v1/Secret': core.Secret,
   'v1/ConfigMap': core.ConfigMap,
   'v1/ServiceAccount': core.ServiceAccount,
+  'v1/PersistentVolumeClaim': core.PersistentVolumeClaim,
+  'batch/v1/CronJob': batch.CronJob,
+  'policy/v1/PodDisruptionBudget': policy.PodDisruptionBudget,
   'apps/v1/DaemonSet': apps.DaemonSet,
   'apps/v1/Deployment': apps.Deployment,
   'batch/v1/Job': batch.Job,
