@@ -236,7 +236,7 @@ function trivy(target, b) {
     for (const m of res.Misconfigurations ?? []) {
       if (m.Status && m.Status !== 'FAIL') continue;
       let object;
-      const named = /of (\w+) '([^']+)'/.exec(m.Message ?? '');
+      const named = /of (\w+) '([^']+)'/.exec(m.Message ?? '') ?? /^(?!Container )(\w+) '([^']+)'/.exec(m.Message ?? '');
       if (named) object = keyOf(named[1], named[2]);
       const file = res.Target.replace(/^.*?templates\//, 'templates/');
       if (!object && b.sources.has(file) && b.sources.get(file).length === 1) object = b.sources.get(file)[0];
