@@ -1,4 +1,9 @@
 // Bundles src/signer/main.ts into one CommonJS file, dist/signer/signer.js, for the chart's ConfigMap.
+// Not minified, so a reviewer can read what runs in the cluster (node-forge is
+// most of it); deterministic, so the same source and lockfile give the same
+// bytes: the chart's Chart.yaml carries its sha256 (creg-chart/signer-sha256),
+// and `npm ci && npm run compile` in a checkout of the same creg-chart version
+// recomputes it (chart README, "The signer program").
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,10 +24,11 @@ try {
     platform: 'node',
     target: 'node18',
     format: 'cjs',
-    minify: true,
+    minify: false,
     legalComments: 'eof',
-    banner: { js: '// creg-chart signer (bundled; source: src/signer/main.ts). Licenses of bundled code at the end.' },
+    banner: { js: '// creg-chart signer, bundled by scripts/bundle-signer.mjs from src/signer/main.ts (node-forge included, not minified).' },
     logLevel: 'warning',
+    absWorkingDir: root, // the path comments in the bundle do not depend on the caller's folder
   });
 } catch (e) {
   console.error(`bundle-signer: esbuild failed: ${e.message}`);

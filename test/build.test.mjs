@@ -57,6 +57,10 @@ test('build with built-in defaults: prints each step, writes the chart folder an
   assert.is(chart.version, version);
   assert.is(String(chart.appVersion), '3.1.2');
   assert.equal(JSON.parse(files.get('creg/values.schema.json')), JSON.parse(readFileSync(join(root, 'schemas', 'values.schema.json'), 'utf8')));
+  // The signer's checksum, recomputable from the shipped file and from the source's own bundle.
+  assert.is(chart.annotations['creg-chart/signer-sha256'], sha(join(work, 'out', 'creg', 'files', 'signer.js')));
+  assert.is(chart.annotations['creg-chart/signer-sha256'], sha(join(root, 'dist', 'signer', 'signer.js')));
+  assert.is(chart.annotations['creg-chart/built-by'], `creg-chart ${version}`);
   // A PEM key block (header plus base64 body), not the words node-forge's PEM code contains.
   for (const [name, text] of files) assert.not.match(text, /-----BEGIN [A-Z ]*PRIVATE KEY-----\s*[A-Za-z0-9+/=\s]{64,}-----END/, `${name} holds a private key`);
 });

@@ -80,7 +80,10 @@ for (const h of HELMS) {
     const init = pod.initContainers.find((c) => c.name === 'tls-setup');
     assert.equal(init.command.slice(-4), ['--htpasswd-from', '/auth-secret/htpasswd', '--htpasswd-to', '/auth/htpasswd']);
     const authSecret = pod.volumes.find((v) => v.name === 'auth-secret').secret;
-    assert.equal(authSecret, { secretName: `${FULL}-htpasswd`, optional: true, defaultMode: 256, items: [{ key: 'htpasswd', path: 'htpasswd' }] });
+    // 0440 + fsGroup, like the TLS Secret: the non-root tls-setup (registry.runAsUser) must read it.
+    assert.equal(authSecret, { secretName: `${FULL}-htpasswd`, optional: true, defaultMode: 0o440, items: [{ key: 'htpasswd', path: 'htpasswd' }] });
+    assert.equal(pod.securityContext.fsGroup, pod.securityContext.runAsGroup, 'the Secret group is the pod group');
+    assert.is(pod.securityContext.runAsNonRoot, true);
     assert.equal(pod.volumes.find((v) => v.name === 'auth').emptyDir, { medium: 'Memory', sizeLimit: '1Mi' });
 
     const job = find(objs, 'Job', `${FULL}-signer`);

@@ -41,7 +41,7 @@ for (const h of HELMS) {
     const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
     assert.is(env.SERVICE_NAME, 'my-registry');
     assert.is(env.REGISTRY_PORT, '5443');
-    assert.is(env.TLS_SECRET, 'eyoh-creg-tls');
+    assert.is(env.TLS_STORE, 'eyoh-creg-tls');
     assert.not.match(c.args[0], /my-registry|5443|eyoh/, 'values never reach the script text');
     const vol = pod.spec.volumes.find((v) => v.name === 'tls');
     assert.equal(vol.secret, { secretName: 'eyoh-creg-tls', optional: true, items: [{ key: 'ca.crt', path: 'ca.crt' }] });
@@ -72,7 +72,7 @@ function runTestScript(port, caFile, extraEnv = {}) {
       REGISTRY_SVC_SERVICE_HOST: '127.0.0.1',
       REGISTRY_PORT: String(port),
       CLUSTER_DOMAIN: 'cluster.local',
-      TLS_SECRET: 'eyoh-creg-tls',
+      TLS_STORE: 'eyoh-creg-tls',
       SIGNER_JOB: 'eyoh-creg-signer',
       CA_FILE: caFile,
       AUTH_ENABLED: 'false',

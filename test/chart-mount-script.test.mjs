@@ -82,6 +82,12 @@ printf '%s\\n' "200 1 0:99 / $(esc "$tgt") rw,relatime shared:9 - nfs4 $(esc "$s
 ${record('umount')}
 exit 1
 `,
+    // Records the hand-over of the data directory; FAKE_CHOWN_FAILS=1 refuses it like root_squash.
+    chown: `#!/bin/sh
+${record('chown')}
+if [ -n "\${FAKE_CHOWN_FAILS:-}" ]; then echo "chown: Operation not permitted" >&2; exit 1; fi
+exit 0
+`,
     sleep: `#!/bin/sh
 ${record('sleep')}
 if [ -f "$FAKE_STATE/unmount-on-sleep" ]; then rm -f "$FAKE_STATE/unmount-on-sleep"; : > "$HOST_MOUNTINFO"; fi
@@ -114,6 +120,8 @@ exec ${realSleep} "$@"
         NAS_MOUNT_PATH: join(host, 'eyoh-creg'),
         CHECK_INTERVAL_SECONDS: '0',
         READY_FILE: join(dir, 'ready'),
+        // The test's own uid:gid owns what it creates: no hand-over unless a test asks for one.
+        DATA_OWNER: `${process.getuid()}:${process.getgid()}`,
         MAX_ROUNDS: '1',
         ...extra,
       };
@@ -142,7 +150,8 @@ const mountCall = (sb, target) => ['mount', '-t', 'nfs', '-o', mount.env.NAS_MOU
 test('the rendered DaemonSet passes the values through env, not through the script text', () => {
   assert.is(mount.argv0, 'nas-mount');
   assert.equal(Object.keys(mount.env).sort(),
-    ['CHECK_INTERVAL_SECONDS', 'NAS_MOUNT_OPTIONS', 'NAS_MOUNT_PATH', 'NAS_PATH', 'NAS_SERVER', 'READY_FILE']);
+    ['CHECK_INTERVAL_SECONDS', 'DATA_OWNER', 'NAS_MOUNT_OPTIONS', 'NAS_MOUNT_PATH', 'NAS_PATH', 'NAS_SERVER', 'READY_FILE']);
+  assert.is(mount.env.DATA_OWNER, '10001:10001', 'registry.runAsUser:runAsGroup');
   for (const v of ['172.27.128.2', '/nas', '/eyoh-creg', 'nfsvers=4.1']) assert.not.ok(mount.script.includes(v), v);
   assert.ok(SHELLS.length >= 1);
 });
@@ -161,6 +170,7 @@ for (const shell of SHELLS) {
         ['readlink', '-f', target],
         mountCall(sb, target),
         ['mkdir', '-p', `${target}/registry`],
+        ['stat', '-c', '%u:%g', `${target}/registry`],
       ]);
       assert.ok(existsSync(join(target, 'registry')));
       assert.ok(existsSync(join(sb.dir, 'ready')), 'ready file for the readiness probe');
@@ -177,7 +187,7 @@ for (const shell of SHELLS) {
       writeFileSync(sb.mountinfo, `${readFileSync(sb.mountinfo, 'utf8')}90 22 0:60 / ${target} rw,relatime shared:40 - nfs4 172.27.128.2:/nas rw,vers=4.1\n`);
       const r = run(shell, sb.env({ MAX_ROUNDS: '3' }), sb.dir);
       assert.is(r.status, 0, r.out);
-      assert.equal(sb.hostCalls(), [['mkdir', '-p', `${target}/registry`]]);
+      assert.equal(sb.hostCalls(), [['mkdir', '-p', `${target}/registry`], ['stat', '-c', '%u:%g', `${target}/registry`]]);
       assert.is(sb.calls().filter((c) => c[0] === 'sleep').length, 2, 'checked three times');
       assert.is(sb.calls().filter((c) => c[0] === 'mount' || c[0] === 'umount').length, 0);
     } finally { sb.cleanup(); }
@@ -239,7 +249,7 @@ for (const shell of SHELLS) {
       const r = run(shell, sb.env({ MAX_ROUNDS: '3' }), sb.dir);
       assert.is(r.status, 0, r.out);
       assert.is(r.out.split('mounted from 10.0.0.9:/old').length - 1, 1);
-      assert.equal(sb.hostCalls(), [['mkdir', '-p', `${target}/registry`]]);
+      assert.equal(sb.hostCalls(), [['mkdir', '-p', `${target}/registry`], ['stat', '-c', '%u:%g', `${target}/registry`]]);
     } finally { sb.cleanup(); }
   });
 
@@ -251,6 +261,44 @@ for (const shell of SHELLS) {
       assert.is(r.status, 0, r.out);
       assert.equal(sb.calls().map((c) => c[0]).filter((n) => n !== 'nsenter'), ['mount', 'sleep', 'mount']);
       assert.is(sb.hostCalls().filter((c) => c[0] === 'mkdir' && c[2].endsWith('/registry')).length, 2);
+    } finally { sb.cleanup(); }
+  });
+
+  test(`${S} hands registry/ to DATA_OWNER once (chown -R), only when its owner differs`, () => {
+    const sb = sandbox();
+    try {
+      const target = join(sb.host, 'eyoh-creg');
+      const r = run(shell, sb.env({ DATA_OWNER: '10001:10001', MAX_ROUNDS: '2' }), sb.dir);
+      assert.is(r.status, 0, r.out);
+      assert.equal(sb.hostCalls().slice(3), [
+        ['mkdir', '-p', `${target}/registry`],
+        ['stat', '-c', '%u:%g', `${target}/registry`],
+        ['chown', '-R', '10001:10001', `${target}/registry`],
+      ], 'once: the second round finds the mount ready');
+      assert.match(r.out, `handing ${target}/registry (owned by ${process.getuid()}:${process.getgid()}) to 10001:10001`);
+      assert.ok(existsSync(join(sb.dir, 'ready')));
+    } finally { sb.cleanup(); }
+  });
+
+  test(`${S} an export that refuses the chown (root_squash): not ready, says what to run on the NAS, retries`, () => {
+    const sb = sandbox();
+    try {
+      const r = run(shell, sb.env({ DATA_OWNER: '10001:10001', FAKE_CHOWN_FAILS: '1', MAX_ROUNDS: '2' }), sb.dir);
+      assert.is(r.status, 1, r.out);
+      assert.match(r.out, 'on the NFS server, run chown -R 10001:10001');
+      assert.is(sb.calls().filter((c) => c[0] === 'chown').length, 2, 'tried again on the next round');
+      assert.not.ok(existsSync(join(sb.dir, 'ready')));
+    } finally { sb.cleanup(); }
+  });
+
+  test(`${S} refuses a DATA_OWNER that is not uid:gid`, () => {
+    const sb = sandbox();
+    try {
+      for (const bad of ['root', '10001', '1:2:3', '1:x', '$(id):1']) {
+        const r = run(shell, sb.env({ DATA_OWNER: bad }), sb.dir);
+        assert.is(r.status, 2, `${bad}: ${r.out}`);
+        assert.match(r.out, 'DATA_OWNER must be uid:gid');
+      }
     } finally { sb.cleanup(); }
   });
 
@@ -328,7 +376,7 @@ for (const shell of SHELLS) {
       chmodSync(other, 0o755);
       const r = run(shell, sb.env({ NSENTER: other }), sb.dir);
       assert.is(r.status, 0, r.out);
-      assert.is(readFileSync(join(sb.state, 'other'), 'utf8').trim().split('\n').length, 4, 'mkdir, readlink, mount, mkdir registry/');
+      assert.is(readFileSync(join(sb.state, 'other'), 'utf8').trim().split('\n').length, 5, 'mkdir, readlink, mount, mkdir registry/, stat');
     } finally { sb.cleanup(); }
   });
 

@@ -154,10 +154,18 @@ for (const h of HELMS) {
     assert.is(env.REGISTRY_HTTP_TLS_KEY, '/certs/tls.key');
     assert.equal(env.REGISTRY_HTTP_SECRET, { secretKeyRef: { name: `${FULL}-http-secret`, key: 'REGISTRY_HTTP_SECRET' } });
     assert.is(env.REGISTRY_STORAGE_DELETE_ENABLED, 'true');
-    assert.equal(reg.volumeMounts.map((m) => m.mountPath).sort(), ['/certs', '/var/lib/registry']);
-    for (const probe of [reg.readinessProbe, reg.livenessProbe]) {
-      assert.equal(probe.httpGet, { scheme: 'HTTPS', path: '/', port: 'https' });
+    assert.equal(reg.volumeMounts.map((m) => m.mountPath).sort(), ['/certs', '/tmp', '/var/lib/registry']);
+    // Readiness asks HTTPS; liveness only that the port accepts (a slow NAS must not restart pods).
+    assert.equal(reg.readinessProbe.httpGet, { scheme: 'HTTPS', path: '/', port: 'https' });
+    assert.equal(reg.livenessProbe.tcpSocket, { port: 'https' });
+    assert.is(reg.livenessProbe.httpGet, undefined);
+    // Non-root everywhere in the pod, as the owner of the data directory; read-only root.
+    assert.equal(pod.securityContext, { runAsUser: 10001, runAsGroup: 10001, runAsNonRoot: true, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } });
+    for (const c of [...pod.initContainers, ...pod.containers]) {
+      assert.is(c.securityContext.readOnlyRootFilesystem, true, c.name);
+      assert.is(c.securityContext.runAsUser, undefined, `${c.name} inherits the pod's user`);
     }
+    assert.is(tls.secret.defaultMode, 0o440, 'group fsGroup may read the key');
   });
 
   test(`${V} defaults: Service, http Secret, ConfigMap`, () => {
@@ -201,11 +209,11 @@ for (const h of HELMS) {
     assert.equal(envOf(c), {
       POD_NAMESPACE: { fieldRef: { fieldPath: 'metadata.namespace' } },
       SERVICE_NAME: 'registry-svc',
-      CA_SECRET: `${FULL}-ca`,
+      CA_STORE: `${FULL}-ca`,
       CA_SECRET_EXISTING: 'false',
       CA_CONFIGMAP: `${FULL}-ca`,
       CA_PIN_SECRET: `${FULL}-ca-pin`,
-      TLS_SECRET: `${FULL}-tls`,
+      TLS_STORE: `${FULL}-tls`,
       WORKLOAD_KIND: 'ReplicationController',
       WORKLOAD_NAME: FULL,
       POD_SELECTOR: `app.kubernetes.io/component=registry,app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/name=creg`,
@@ -303,7 +311,9 @@ for (const h of HELMS) {
       const reg = pod.containers[0];
       assert.is(envOf(reg).REGISTRY_HTTP_ADDR, '0.0.0.0:443');
       assert.is(envOf(reg).REGISTRY_LOG_LEVEL, 'debug: yes');
-      assert.equal(reg.securityContext.capabilities.add, ['NET_BIND_SERVICE']);
+      // Port 443 as a non-root user: the namespaced sysctl, not a capability (non-root gets none).
+      assert.is(reg.securityContext.capabilities.add, undefined);
+      assert.equal(pod.securityContext.sysctls, [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '443' }]);
       const svc = find(objs, 'Service', 'creg');
       assert.is(svc.spec.ports[0].port, 443);
       assert.is(svc.spec.sessionAffinity, 'ClientIP');

@@ -29,7 +29,7 @@ function normalize(objects) {
   }
   return objects;
 }
-const toStream = (objects) => objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+const toStream = (objects) => objects.map((o) => stringify(o, { lineWidth: 0, version: '1.1' })).join('---\n');
 
 const names = readdirSync(EXAMPLES, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
 

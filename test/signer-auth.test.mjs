@@ -106,7 +106,7 @@ test('prepare-tls --htpasswd-*: copies bcrypt entries (0600), or writes an empty
 test('in-cluster with a bad AUTH_MODE stops before touching the API, with a sentence', () => {
   const r = spawnSync(process.execPath, [SIGNER_BUNDLE, 'in-cluster'], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, POD_NAMESPACE: 'ns', SERVICE_NAME: 's', CA_SECRET: 'c', TLS_SECRET: 't', WORKLOAD_KIND: 'Deployment', WORKLOAD_NAME: 'w', POD_SELECTOR: 'a=b', AUTH_MODE: 'yes', KUBE_API_URL: 'http://127.0.0.1:9' },
+    env: { PATH: process.env.PATH, POD_NAMESPACE: 'ns', SERVICE_NAME: 's', CA_STORE: 'c', TLS_STORE: 't', WORKLOAD_KIND: 'Deployment', WORKLOAD_NAME: 'w', POD_SELECTOR: 'a=b', AUTH_MODE: 'yes', KUBE_API_URL: 'http://127.0.0.1:9' },
   });
   assert.is(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /signer: error: AUTH_MODE="yes" must be off, generate or existing/);

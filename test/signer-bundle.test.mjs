@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,6 +34,19 @@ test('the bundle is one CommonJS file under 900 KiB with a commonjs package.json
   assert.not.match(src, /^\s*(import|export)\s/m, 'no ESM syntax');
   assert.not.match(src, /require\(["'](node-forge|yargs)/, 'dependencies are inlined');
   assert.not.match(src, /-----BEGIN [A-Z ]*PRIVATE KEY-----\n[A-Za-z0-9+/]/, 'no key material in the bundle');
+});
+
+test('the bundle is readable (not minified) and reproducible: the same source gives the same bytes', () => {
+  const src = readFileSync(bundle, 'utf8');
+  const lines = src.split('\n');
+  assert.ok(lines.length > 10000, `${lines.length} lines`);
+  assert.ok(Math.max(...lines.map((l) => l.length)) < 2000, 'no minified megaline');
+  assert.match(src, /function readInClusterConfig\(/, 'the signer\'s own function names are kept');
+  const before = createHash('sha256').update(src).digest('hex');
+  // Rebuild from another working directory: same bytes (no absolute paths, no timestamps).
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'bundle-signer.mjs')], { cwd: tmpdir(), encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(createHash('sha256').update(readFileSync(bundle)).digest('hex'), before);
 });
 
 test('sign: new CA, then reuse with --ca-dir', () => {
@@ -110,7 +123,7 @@ test('in-cluster: missing configuration is a one-line error', () => {
   assert.is(r.status, 1);
   assert.match(r.stderr, /Missing environment variables POD_NAMESPACE, SERVICE_NAME/);
   const r2 = signer(['in-cluster'], {
-    POD_NAMESPACE: 'ns', SERVICE_NAME: 'registry-svc', CA_SECRET: 'r-ca', TLS_SECRET: 'r-tls',
+    POD_NAMESPACE: 'ns', SERVICE_NAME: 'registry-svc', CA_STORE: 'r-ca', TLS_STORE: 'r-tls',
     WORKLOAD_KIND: 'StatefulSet', WORKLOAD_NAME: 'r', POD_SELECTOR: 'a=b',
   });
   assert.is(r2.status, 1);

@@ -113,7 +113,7 @@ test('certRolloutNeeded: changed now, or an earlier rollout did not record compl
 
 test('readInClusterConfig: defaults, namespace from the service account, clear errors', () => {
   const env = {
-    SERVICE_NAME: 'registry-svc', CA_SECRET: 'r-ca', TLS_SECRET: 'r-tls', WORKLOAD_KIND: 'ReplicationController',
+    SERVICE_NAME: 'registry-svc', CA_STORE: 'r-ca', TLS_STORE: 'r-tls', WORKLOAD_KIND: 'ReplicationController',
     WORKLOAD_NAME: 'r', POD_SELECTOR: 'app.kubernetes.io/name=creg, app.kubernetes.io/component=registry', DNS_NAMES: 'reg.example.com, Other.Example',
   };
   const cfg = readInClusterConfig(env, 'from-sa');
@@ -126,7 +126,7 @@ test('readInClusterConfig: defaults, namespace from the service account, clear e
   assert.throws(() => readInClusterConfig({ ...env, SERVICE_NAME: '' }, 'x'), /Missing environment variable SERVICE_NAME;/);
   assert.throws(() => readInClusterConfig(env), /Missing environment variable POD_NAMESPACE/);
   assert.throws(() => readInClusterConfig({ ...env, CERT_VALIDITY_DAYS: '20' }, 'x'), /CERT_VALIDITY_DAYS="20" must be a whole number between 31/);
-  assert.throws(() => readInClusterConfig({ ...env, TLS_SECRET: 'Bad_Name' }, 'x'), /not a valid Kubernetes object name/);
+  assert.throws(() => readInClusterConfig({ ...env, TLS_STORE: 'Bad_Name' }, 'x'), /not a valid Kubernetes object name/);
   assert.throws(() => readInClusterConfig({ ...env, DNS_NAMES: 'bad_name' }, 'x'), /DNS_NAMES entry "bad_name"/);
   assert.is(cfg.caConfigMap, '', 'CA_CONFIGMAP is optional (not published when unset)');
   assert.is(readInClusterConfig({ ...env, CA_CONFIGMAP: ' r-ca ' }, 'x').caConfigMap, 'r-ca');

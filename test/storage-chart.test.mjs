@@ -53,8 +53,8 @@ for (const h of HELMS) {
       assert.not.ok(objects.some((o) => o.kind === kind), `${kind} rendered by default`);
     }
     // today's strict security defaults
-    assert.equal(spec.securityContext, { seccompProfile: { type: 'RuntimeDefault' } });
-    assert.equal(registryOf(objects).securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    assert.equal(spec.securityContext, { runAsUser: 10001, runAsGroup: 10001, runAsNonRoot: true, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } });
+    assert.equal(registryOf(objects).securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
   });
 
   test(`${V} nfsVolume: the pod mounts nas.server:nas.path itself (sub-path registry), no DaemonSet, no guard, no hostPath`, () => {
@@ -240,7 +240,8 @@ registry:
     assert.is(tpl.metadata.annotations['prometheus.io/scrape'], 'true');
     assert.ok(tpl.metadata.annotations['creg-chart/values-hash']);
     assert.is(spec.priorityClassName, 'registry-critical');
-    assert.equal(spec.securityContext, { seccompProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 });
+    // Merged over the chart's non-root defaults (registry.runAsGroup stays).
+    assert.equal(spec.securityContext, { seccompProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 10001, fsGroup: 1000 });
     const reg = spec.containers.find((c) => c.name === 'registry');
     assert.equal(reg.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true });
     assert.ok(spec.affinity.podAntiAffinity);

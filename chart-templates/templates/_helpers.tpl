@@ -109,6 +109,11 @@ With a digest, the pod runs repository@digest (immutable) and the tag is kept as
 {{ .Values.nodeLabel.key | quote }}: {{ .Values.nodeLabel.value | quote }}
 {{- end -}}
 
+{{/* uid:gid the registry runs as and that owns its data directory on the export. */}}
+{{- define "creg.dataOwner" -}}
+{{- printf "%d:%d" (int .Values.registry.runAsUser) (int .Values.registry.runAsGroup) -}}
+{{- end -}}
+
 {{/* nas.requireNfsMount, true when unset (`default` would turn false into true). */}}
 {{- define "creg.requireNfsMount" -}}
 {{- if kindIs "bool" .Values.nas.requireNfsMount -}}

@@ -101,7 +101,9 @@ can log in, and the signer restarts the pod once the Secret exists).
   secret:
     secretName: {{ include "creg.htpasswdSecretName" . | quote }}
     optional: true
-    defaultMode: 256 # 0400
+    # 0440: owner root, group fsGroup (the registry's group), like the TLS
+    # Secret: the non-root init container must read it to copy it.
+    defaultMode: 288
     items:
       - key: htpasswd
         path: htpasswd

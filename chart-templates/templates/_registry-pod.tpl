@@ -6,6 +6,8 @@ Deployment (docs/architecture.md "Registry pod"). Use:
 */}}
 {{- define "creg.registryPodTemplate" -}}
 {{- $port := int .Values.registry.port -}}
+{{- $uid := int .Values.registry.runAsUser -}}
+{{- $gid := int .Values.registry.runAsGroup -}}
 metadata:
   labels:
     {{- include "creg.registryPodLabels" . | nindent 4 }}
@@ -24,6 +26,9 @@ spec:
   # A Service named like a REGISTRY_* setting would inject variables that the
   # registry reads as configuration.
   enableServiceLinks: false
+  # Every container runs as registry.runAsUser:runAsGroup, the owner of the
+  # data directory (the mount DaemonSet hands it over), not as root
+  # (creg.registryPodSecurityContext).
   securityContext:
     {{- include "creg.registryPodSecurityContext" . | nindent 4 }}
   {{- with .Values.imagePullSecrets }}
@@ -50,8 +55,8 @@ spec:
       imagePullPolicy: {{ .Values.signer.image.pullPolicy | quote }}
       command: ["node", "/signer/signer.js", "prepare-tls", "--from", "/tls-secret", "--to", "/certs"{{ include "creg.authInitArgs" . }}]
       securityContext:
-        # Runs as the image's user, root like the registry container, so that
-        # the registry, without capabilities, can read the 0600 key it writes.
+        # Runs as the registry's user (pod securityContext), so that the
+        # registry, without capabilities, can read the 0600 key it writes.
         allowPrivilegeEscalation: false
         readOnlyRootFilesystem: true
         capabilities:
@@ -87,6 +92,7 @@ spec:
         {{- include "creg.registryEnv" . | nindent 8 }}
       securityContext:
         {{- include "creg.registrySecurityContext" . | nindent 8 }}
+      # Ready: answers HTTPS (TLS, routing and storage driver up) -> in the Service.
       readinessProbe:
         httpGet:
           scheme: HTTPS
@@ -94,14 +100,15 @@ spec:
           port: https
         periodSeconds: 5
         failureThreshold: 3
+      # Alive: still accepts connections. Deliberately weaker than readiness,
+      # so a slow NFS server takes a pod out of the Service without
+      # restarting it (a restart would not make the NAS faster).
       livenessProbe:
-        httpGet:
-          scheme: HTTPS
-          path: /
+        tcpSocket:
           port: https
         initialDelaySeconds: 10
         periodSeconds: 20
-        failureThreshold: 3
+        failureThreshold: 6
       resources:
         {{- toYaml (default (dict) .Values.registry.resources) | nindent 8 }}
       volumeMounts:
@@ -111,6 +118,8 @@ spec:
         - name: certs
           mountPath: /certs
           readOnly: true
+        - name: tmp
+          mountPath: /tmp
         {{- with include "creg.authVolumeMounts" . }}
         {{- . | nindent 8 }}
         {{- end }}
@@ -125,11 +134,14 @@ spec:
       emptyDir:
         medium: Memory
         sizeLimit: 1Mi
+    - name: tmp
+      emptyDir:
+        sizeLimit: 64Mi
     - name: tls-secret
       secret:
         secretName: {{ include "creg.tlsSecretName" . | quote }}
         optional: true
-        defaultMode: 256 # 0400
+        defaultMode: 288 # 0440: owner root, group fsGroup
     - name: signer
       configMap:
         name: {{ include "creg.signerName" . | quote }}

@@ -18,7 +18,17 @@ kept apart from _registry-pod.tpl so that the pod template only includes them.
 
 {{/* Pod securityContext: registry.podSecurityContext merged over the chart's strict default. */}}
 {{- define "creg.registryPodSecurityContext" -}}
-{{- $default := dict "seccompProfile" (dict "type" "RuntimeDefault") -}}
+{{- /* Non-root: registry.runAsUser:runAsGroup own the data directory (the mount
+DaemonSet hands it over); fsGroup makes the TLS Secret (mode 0440) readable by
+tls-setup; below port 1024 a non-root registry binds through the namespaced,
+safe sysctl (a capability does nothing for a non-root process). */ -}}
+{{- $uid := int .Values.registry.runAsUser -}}
+{{- $gid := int .Values.registry.runAsGroup -}}
+{{- $port := int .Values.registry.port -}}
+{{- $default := dict "runAsUser" $uid "runAsGroup" $gid "runAsNonRoot" (ne $uid 0) "fsGroup" $gid "seccompProfile" (dict "type" "RuntimeDefault") -}}
+{{- if and (lt $port 1024) (ne $uid 0) -}}
+{{- $_ := set $default "sysctls" (list (dict "name" "net.ipv4.ip_unprivileged_port_start" "value" (toString $port))) -}}
+{{- end -}}
 {{- toYaml (mergeOverwrite $default (deepCopy (default (dict) .Values.registry.podSecurityContext))) -}}
 {{- end -}}
 
@@ -29,10 +39,11 @@ NET_BIND_SERVICE only for a port below 1024).
 */}}
 {{- define "creg.registrySecurityContext" -}}
 {{- $caps := dict "drop" (list "ALL") -}}
-{{- if lt (int .Values.registry.port) 1024 -}}
+{{- if and (lt (int .Values.registry.port) 1024) (eq (int .Values.registry.runAsUser) 0) -}}
 {{- $_ := set $caps "add" (list "NET_BIND_SERVICE") -}}
 {{- end -}}
-{{- $default := dict "allowPrivilegeEscalation" false "capabilities" $caps -}}
+{{- /* Writes only to its data volume and /tmp (emptyDir). */ -}}
+{{- $default := dict "allowPrivilegeEscalation" false "readOnlyRootFilesystem" true "capabilities" $caps -}}
 {{- toYaml (mergeOverwrite $default (deepCopy (default (dict) .Values.registry.securityContext))) -}}
 {{- end -}}
 

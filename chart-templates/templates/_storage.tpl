@@ -221,8 +221,8 @@ Distribution 2.x images, /etc/distribution/config.yml from 3.0.
 {{/* securityContext of the gc Job's Node.js steps (the image's `node` user, like the signer). */}}
 {{- define "creg.gcNodeSecurityContext" -}}
 runAsNonRoot: true
-runAsUser: 1000
-runAsGroup: 1000
+runAsUser: 10001
+runAsGroup: 10001
 allowPrivilegeEscalation: false
 readOnlyRootFilesystem: true
 capabilities:

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { copyFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -98,7 +99,11 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
     const appVersion = String((values.registry as { image: { tag: string } }).image.tag);
     log(`Rendering chart ${name} ${version} (registry ${appVersion}) from ${displayPath(chartTemplatesDir)}`);
     const chart = { name, version, appVersion };
-    await renderChartTemplates(chartTemplatesDir, stagedChart, { chart, images: chartImages(values), prerelease: version.includes('-') });
+    // files/signer.js's sha256 goes into Chart.yaml (creg-chart/signer-sha256): recomputable from the source.
+    const signer = { sha256: createHash('sha256').update(readFileSync(signerBundlePath)).digest('hex') };
+    await renderChartTemplates(chartTemplatesDir, stagedChart, {
+      chart, images: chartImages(values), prerelease: version.includes('-'), signer, creg: { version: packageVersion() },
+    });
     await writeValuesYaml(join(stagedChart, 'values.yaml'), values, layers, opts);
     copyFileSync(schemaPath, join(stagedChart, 'values.schema.json'));
     mkdirSync(join(stagedChart, 'files'), { recursive: true });

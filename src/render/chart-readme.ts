@@ -25,7 +25,7 @@ export interface ValueRow {
 /**
  * One row per leaf of the schema (a property without sub-properties: scalars,
  * lists, free-form maps), in schema order. Resource quantities (cpu, memory)
- * have no description of their own in the schema; theirs is derived from
+ * (cpu, memory, ephemeral-storage) have no description of their own in the schema; theirs is derived from
  * their place (requests/limits).
  */
 export function valueRows(schema: SchemaNode, values: unknown): ValueRow[] {
@@ -61,8 +61,10 @@ function typeOf(node: SchemaNode): string {
 function describe(node: SchemaNode, path: string[]): string {
   if (node.description) return node.description;
   const [parent, key] = path.slice(-2);
-  if ((parent === 'requests' || parent === 'limits') && (key === 'cpu' || key === 'memory')) {
-    return `${key === 'cpu' ? 'CPU' : 'Memory'} ${parent === 'requests' ? 'request' : 'limit'} (Kubernetes quantity, e.g. \`${key === 'cpu' ? '100m' : '64Mi'}\`; unset: none).`;
+  const names: Record<string, [string, string]> = { cpu: ['CPU', '100m'], memory: ['Memory', '64Mi'], 'ephemeral-storage': ['Ephemeral storage (logs, writable layer, disk emptyDirs)', '128Mi'] };
+  if ((parent === 'requests' || parent === 'limits') && names[key]) {
+    const [name, example] = names[key];
+    return `${name} ${parent === 'requests' ? 'request' : 'limit'} (Kubernetes quantity, e.g. \`${example}\`; unset: none).`;
   }
   return '';
 }
@@ -93,7 +95,7 @@ function formatDefault(v: unknown): string {
 export function renderChartReadme({ chart, schema, values }: ReadmeInput): string {
   const v = values as {
     nodeLabel: { key: string; value: string };
-    registry: { port: number };
+    registry: { port: number; runAsUser: number; runAsGroup: number };
     service: { name: string };
     nas: { server: string; path: string; mountPath: string };
   };
@@ -142,8 +144,14 @@ the chart's defaults; do not edit it by hand.
   and the NFS client (\`mount.nfs\`: nfs-common / nfs-utils) on those nodes.
 - Images go to \`registry/\` on the export (\`${v.nas.mountPath}/registry\` on the nodes), which the
   mount DaemonSet creates once the export is mounted: a registry pod does not start on a node
-  without it, so images never land on a node's local disk. The export must be writable by root
-  (no \`root_squash\` onto a user that cannot write there).
+  without it, so images never land on a node's local disk.
+- The registry runs as uid:gid \`${v.registry.runAsUser}:${v.registry.runAsGroup}\` (\`registry.runAsUser\`,
+  \`registry.runAsGroup\`), not as root, with a read-only root file system; that user must own
+  \`registry/\` on the export. The mount DaemonSet hands it over once (\`chown -R\`, only when the
+  owner differs, e.g. an export written by an older root registry). An export with \`root_squash\`
+  refuses that: run \`chown -R ${v.registry.runAsUser}:${v.registry.runAsGroup} <export>/registry\` on the NFS server (the
+  mount DaemonSet's log says so and its pod stays unready until then), or set
+  \`registry.runAsUser\`/\`runAsGroup\` to the directory's owner (\`0\` keeps the registry as root).
 - At least one node labelled \`${label}\`:
 
       kubectl label nodes NODE ${label}
@@ -216,6 +224,25 @@ is ever re-created.
 
 Object names above are for the release name \`creg\`; for another release they start
 with \`<release>-${chart.name}\` (or the release name alone when it contains \`${chart.name}\`).
+
+## The signer program
+
+\`files/signer.js\` is the program behind the signer hook Job and the registry pods'
+\`tls-setup\` init container. It is the bundle of creg-chart's \`src/signer/main.ts\`
+and the PKI code it shares with the \`creg-chart\` CLI, with node-forge (RSA keys,
+X.509) included; it is not minified, so it reads as code (about 650 KiB; the
+ConfigMap that carries it caps at 1 MiB, and the build refuses a bundle over 900 KiB).
+It talks only to the Kubernetes API (the Service, the CA and TLS Secrets, the CA
+ConfigMap, the registry pods) with the Job's service account.
+
+\`Chart.yaml\` carries its sha256 in the annotation \`creg-chart/signer-sha256\`
+and the creg-chart version that built it in \`creg-chart/built-by\`. To check that
+the shipped file is what the source builds (the bundle is byte-for-byte
+reproducible):
+
+    sha256sum files/signer.js                      # equals creg-chart/signer-sha256
+    git clone <creg-chart repository> && cd creg-chart && git checkout <version in creg-chart/built-by>
+    npm ci && npm run compile && sha256sum dist/signer/signer.js
 
 ## Uninstall
 

@@ -81,7 +81,7 @@ function intFrom(env: Record<string, string | undefined>, name: string, dflt: nu
 
 /** Reads and checks the in-cluster mode's environment. `saNamespace` is the service account's namespace file content, if any. */
 export function readInClusterConfig(env: Record<string, string | undefined>, saNamespace?: string): InClusterConfig {
-  const missing = ['SERVICE_NAME', 'CA_SECRET', 'TLS_SECRET', 'WORKLOAD_KIND', 'WORKLOAD_NAME', 'POD_SELECTOR'].filter(
+  const missing = ['SERVICE_NAME', 'CA_STORE', 'TLS_STORE', 'WORKLOAD_KIND', 'WORKLOAD_NAME', 'POD_SELECTOR'].filter(
     (n) => !env[n] || !env[n]!.trim(),
   );
   const namespace = (env.POD_NAMESPACE || saNamespace || '').trim();
@@ -90,7 +90,7 @@ export function readInClusterConfig(env: Record<string, string | undefined>, saN
     throw new ConfigError(`Missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; the hook Job's pod spec must set ${missing.length > 1 ? 'them' : 'it'}.`);
   }
   const get = (n: string) => env[n]!.trim();
-  for (const n of ['SERVICE_NAME', 'CA_SECRET', 'TLS_SECRET', 'WORKLOAD_NAME']) {
+  for (const n of ['SERVICE_NAME', 'CA_STORE', 'TLS_STORE', 'WORKLOAD_NAME']) {
     if (!K8S_NAME.test(get(n)) || get(n).length > 253) throw new ConfigError(`${n}=${JSON.stringify(get(n))} is not a valid Kubernetes object name.`);
   }
   const caConfigMap = (env.CA_CONFIGMAP ?? '').trim();
@@ -115,11 +115,11 @@ export function readInClusterConfig(env: Record<string, string | undefined>, saN
   return {
     namespace,
     serviceName: get('SERVICE_NAME'),
-    caSecret: get('CA_SECRET'),
+    caSecret: get('CA_STORE'),
     caSecretExisting: (env.CA_SECRET_EXISTING ?? '').trim() === 'true',
     caPinSecret,
     caConfigMap,
-    tlsSecret: get('TLS_SECRET'),
+    tlsSecret: get('TLS_STORE'),
     workloadKind: kind,
     workloadName: get('WORKLOAD_NAME'),
     podSelector: get('POD_SELECTOR'),

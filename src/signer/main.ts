@@ -18,7 +18,7 @@ export const USAGE = `usage:
       htpasswd file (auth on), or write an empty one (every login refused) until the signer made it
   node signer.js in-cluster
       Helm hook: sign the certificate for the Service's ClusterIP and restart registry pods when needed
-      (env: POD_NAMESPACE SERVICE_NAME CA_SECRET CA_CONFIGMAP TLS_SECRET WORKLOAD_KIND WORKLOAD_NAME POD_SELECTOR
+      (env: POD_NAMESPACE SERVICE_NAME CA_STORE CA_CONFIGMAP TLS_STORE WORKLOAD_KIND WORKLOAD_NAME POD_SELECTOR
        DNS_NAMES CLUSTER_DOMAIN CERT_VALIDITY_DAYS CA_VALIDITY_DAYS READY_TIMEOUT_SECONDS
        AUTH_MODE AUTH_HTPASSWD_SECRET AUTH_PUSH_SECRET AUTH_PULL_SECRET AUTH_PUSH_USER AUTH_PULL_USER
        REGISTRY_PORT DISCOVERY DISCOVERY_HELP

