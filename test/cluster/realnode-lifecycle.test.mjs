@@ -8,7 +8,7 @@
 // real node exposed: a registry that never becomes ready must fail Helm 4's
 // default --wait (the signer waits for registry.replicas ready pods).
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -181,8 +181,12 @@ if (realNodeTestsEnabled(test, FILE)) {
       // The node trust pod started before the signer published the CA ConfigMap:
       // the kubelet projects it into the running pod on its sync period (1 min
       // by default, plus jitter and its cache TTL), then the script's next check.
-      await waitFor(`${dir}/ca.crt`, () => {
-        try { return readFileSync(join(dir, 'ca.crt'), 'utf8') === caPem; } catch { return false; }
+      // The script writes ca.crt, then hosts.toml (each atomically): wait for both,
+      // or a poll that lands between the two renames reads no hosts.toml yet.
+      await waitFor(`${dir}/ca.crt and ${dir}/hosts.toml`, () => {
+        try {
+          return readFileSync(join(dir, 'ca.crt'), 'utf8') === caPem && existsSync(join(dir, 'hosts.toml'));
+        } catch { return false; }
       }, 180000);
       assert.match(readFileSync(join(dir, 'hosts.toml'), 'utf8'), new RegExp(`https://${st.ip.replace(/\./g, '\\.')}:5000`));
     });
