@@ -122,7 +122,8 @@ export function httpsGetText(url, ca, headers = {}, extra = {}) {
   });
 }
 
-function httpGetStatus(url) {
+/** GET url over plain HTTP; resolves { status } once the body is drained. */
+export function httpGetStatus(url) {
   return new Promise((resolve, reject) => {
     const req = httpGet(url, { timeout: 5000 }, (res) => {
       res.resume();

@@ -10,19 +10,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { get as httpGet } from 'node:http';
-import { DISTRIBUTION_BIN, DISTRIBUTION_VERSION, httpsGetText } from './registry.mjs';
-
-function httpGetStatus(url) {
-  return new Promise((resolve, reject) => {
-    const req = httpGet(url, { timeout: 5000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
+import { DISTRIBUTION_BIN, DISTRIBUTION_VERSION, httpGetStatus, httpsGetText } from './registry.mjs';
 
 export const REGISTRY3_VERSION = DISTRIBUTION_VERSION;
 export const REGISTRY3_BUILD = `bash scripts/build-go-tool.sh registry github.com/distribution/distribution/v3/cmd/registry@${REGISTRY3_VERSION}`;
