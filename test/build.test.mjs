@@ -86,6 +86,8 @@ test('bad values: exit 1, every problem named with file and field, earlier outpu
   assert.match(r.err, /badkind\.yaml:3: registry\.replicas/);
   assert.match(r.err, /shellpath\.yaml:2: nas\.path/);
   assert.not.match(r.err, /at .*\.js:\d+/, 'no stack trace for a user error');
+  // Validation runs while helm lints (src/build/pipeline.ts); a failure says nothing of rendering or linting.
+  assert.equal(r.out.trim().split('\n'), [`Validating values: built-in defaults, ${fixture('badkind.yaml')}, ${fixture('shellpath.yaml')}`]);
   assert.is(sha(tgz), before);
   assert.is(sha(join(work, 'out', 'creg', 'values.yaml')), valuesBefore);
   assert.equal(readdirSync(join(work, 'out')).filter((f) => f.startsWith('.creg-build-')), []);

@@ -2,6 +2,9 @@
 // - the precomputed help (dist/help.json) prints exactly what yargs prints;
 // - src/fast-args.ts parses exactly as yargs parses every vector it accepts,
 //   and hands everything else to yargs;
+// - the CLI run from V8's code cache (dist/creg-chart.cjs, src/code-cache.ts)
+//   does what the ES module bundle does, and a cache is used only with the
+//   file it was made from;
 // - helm's version is asked once per binary (path, size, mtime) and again
 //   when the binary changes.
 import { test } from 'uvu';
@@ -13,6 +16,7 @@ import yargs from 'yargs';
 import { ROOT, tempDir } from './helpers/chart.mjs';
 import { parseFast } from '../dist/fast-args.js';
 import { findHelm, helmVersionCacheFile } from '../dist/helm/helm.js';
+import { codeIdLine, makeCodeCache, runCommonJs } from '../dist/code-cache.js';
 
 const cli = join(ROOT, 'bin', 'creg-chart.js');
 const work = tempDir('creg-fast-path-test-');
@@ -58,6 +62,37 @@ test('precomputed help is used only with the bundle it was captured from', () =>
   assert.is(run(['--help']), 'the long way\n', 'another bundle');
   writeFileSync(join(dir, 'dist', 'help.json'), '{');
   assert.is(run(['--help']), 'the long way\n', 'a broken file');
+});
+
+test('code cache: the compiled CLI and validator start from their caches, and do what the ES module bundle does', () => {
+  // Made by npm run compile with this Node.js: V8 takes them (a Node.js upgrade would only cost the speed).
+  assert.ok(runCommonJs(join(ROOT, 'dist', 'values', 'schema-validator.cjs')).fromCache, 'the validator cache was refused');
+  for (const args of [['validate'], ['validate', '--set', 'registry.port=0'], ['validate', '--bogus'], ['template', '--show-only', 'templates/registry-service.yaml']]) {
+    const cached = creg(args);
+    const esm = creg(args, { CREG_CHART_NO_CODE_CACHE: '1' });
+    assert.is(cached.code, esm.code, args.join(' '));
+    assert.is(cached.out, esm.out, args.join(' '));
+    assert.is(cached.err, esm.err, args.join(' '));
+  }
+  assert.is(creg(['validate', '--set', 'registry.port=0']).code, 1);
+});
+
+test('code cache: used only with the file it was made from; without one the file is compiled', () => {
+  const dir = join(work, 'code-cache');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'answer.cjs');
+  writeFileSync(file, `${codeIdLine('aaaaaaaaaaaaaaaa')}module.exports = () => 42;\n`);
+  const plain = runCommonJs(file);
+  assert.is(plain.exports(), 42);
+  assert.not.ok(plain.fromCache, 'no cache yet');
+  makeCodeCache(file, (f) => f());
+  assert.ok(runCommonJs(file).fromCache);
+  // The same length (V8's own check) and another id: the cache must not be taken.
+  writeFileSync(file, `${codeIdLine('bbbbbbbbbbbbbbbb')}module.exports = () => 43;\n`);
+  const changed = runCommonJs(file);
+  assert.is(changed.exports(), 43);
+  assert.not.ok(changed.fromCache);
+  assert.is(runCommonJs(join(dir, 'missing.cjs')), undefined);
 });
 
 /** What yargs hands the command's handler, for the keys the handler reads. */

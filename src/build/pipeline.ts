@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { findHelm, type Helm } from '../helm/helm.js';
+import { findHelm, type Helm, type HelmResult } from '../helm/helm.js';
 import { chartTemplatesDir, defaultsPath, packageRoot, schemaPath, signerBundlePath } from '../paths.js';
-import { chartImages, renderChartTemplates } from '../render/chart-templates.js';
-import { resolveValues, type Values, type ValuesInput } from '../values/index.js';
+import { chartImages, stageChartTemplates } from '../render/chart-templates.js';
+import { checkValues, mergeValuesInput, type Values, type ValuesInput } from '../values/index.js';
 import { commentText, helmValuesYaml, isYamlSafeText } from '../values/emit.js';
 import { VALUES_READBACK_CHECK, checkHelmValues, helmValuesOf } from './values-check.js';
 import { valuesSchema } from '../values/validate.js';
@@ -87,44 +86,69 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
   log(`Validating values: ${layers.map(commentText).join(', ')}`); // escapes: no terminal control sequences from --set text
   const helmPromise = opts.helm ? Promise.resolve(opts.helm) : findHelm();
   helmPromise.catch(() => {}); // reported below, after the values, which matter more
-  const { values } = resolveValues(opts);
-  const helm = await helmPromise;
 
   const outputDir = resolve(opts.outputDir);
-  // Synchronous file calls: a few dozen small files, faster than a thread-pool round trip each.
+  const outputDirExisted = existsSync(outputDir);
   mkdirSync(outputDir, { recursive: true });
   const staging = mkdtempSync(join(outputDir, '.creg-build-'));
+  const stagedChart = join(staging, name);
+  const stopHelm = new AbortController();
+  let linting: Promise<HelmResult> | undefined;
+  let copying: Promise<void> | undefined;
+  let built = false;
   try {
-    const stagedChart = join(staging, name);
-    const appVersion = String((values.registry as { image: { tag: string } }).image.tag);
-    log(`Rendering chart ${name} ${version} (registry ${appVersion}) from ${displayPath(chartTemplatesDir)}`);
-    const chart = { name, version, appVersion };
-    // files/signer.js's sha256 goes into Chart.yaml (creg-chart/signer-sha256): recomputable from the source.
-    const signer = { sha256: createHash('sha256').update(readFileSync(signerBundlePath)).digest('hex') };
-    await renderChartTemplates(chartTemplatesDir, stagedChart, {
-      chart, images: chartImages(values), prerelease: version.includes('-'), signer, creg: { version: packageVersion() },
-    });
-    await writeValuesYaml(join(stagedChart, 'values.yaml'), values, layers, opts);
-    copyFileSync(schemaPath, join(stagedChart, 'values.schema.json'));
-    mkdirSync(join(stagedChart, 'files'), { recursive: true });
-    copyFileSync(signerBundlePath, join(stagedChart, 'files', 'signer.js'));
-    // The values read-back always rides along (src/build/values-check.ts).
-    const checks = [VALUES_READBACK_CHECK, ...(opts.lintChecks ?? DEFAULT_LINT_CHECKS)];
-    for (const check of checks) {
-      mkdirSync(dirname(join(stagedChart, check.file)), { recursive: true });
-      writeFileSync(join(stagedChart, check.file), check.content(values));
+    // The files that do not depend on the values start copying now, on the
+    // thread pool, while this thread reads the values.
+    const staged = stageChartTemplates(chartTemplatesDir, stagedChart, new Map([['values.schema.json', schemaPath], ['files/signer.js', signerBundlePath]]));
+    copying = staged.copied;
+    // Merged now, validated while helm lints (below): the schema check is off
+    // the path to helm's start. Nothing written before it passes is kept, and
+    // a problem it finds is reported in place of any later failure.
+    const merged = mergeValuesInput(opts);
+    const { values } = merged;
+    let helm: Helm;
+    try {
+      helm = await helmPromise;
+    } catch (err) {
+      checkValues(merged);
+      throw err;
     }
-
-    log(`Linting with helm ${helm.version} (${helm.bin}) and packaging; checking that Helm reads the validated values`);
-    const linting = helm.run(['lint', '--strict', stagedChart]);
+    trace('values merged');
+    const appVersion = String((values.registry as { image?: { tag?: unknown } } | undefined)?.image?.tag);
+    const chart = { name, version, appVersion };
+    // The read-back of the values always rides along (src/build/values-check.ts).
+    const checks = [VALUES_READBACK_CHECK, ...(opts.lintChecks ?? DEFAULT_LINT_CHECKS)];
+    try {
+      // files/signer.js's sha256 goes into Chart.yaml (creg-chart/signer-sha256): recomputable from the source.
+      const signer = { sha256: createHash('sha256').update(readFileSync(signerBundlePath)).digest('hex') };
+      staged.render({ chart, images: chartImages(values), prerelease: version.includes('-'), signer, creg: { version: packageVersion() } });
+      writeValuesYaml(join(stagedChart, 'values.yaml'), values, layers, opts);
+      for (const check of checks) {
+        mkdirSync(dirname(join(stagedChart, check.file)), { recursive: true });
+        writeFileSync(join(stagedChart, check.file), check.content(values));
+      }
+      await staged.copied;
+    } catch (err) {
+      checkValues(merged); // a value the schema refuses can break rendering: name the value
+      throw err;
+    }
+    trace('chart staged');
+    linting = helm.run(['lint', '--strict', stagedChart], { signal: stopHelm.signal });
     linting.catch(() => {}); // awaited below
+    trace('helm lint started');
+    checkValues(merged);
+    trace('values validated');
+    log(`Rendering chart ${name} ${version} (registry ${appVersion}) from ${displayPath(chartTemplatesDir)}`);
+    log(`Linting with helm ${helm.version} (${helm.bin}) and packaging; checking that Helm reads the validated values`);
     // While helm lints: the README (from the schema validation already parsed)
     // and the archive, with modules loaded only now. Lint reads neither.
     const [{ renderChartReadme }, { packChart }] = await Promise.all([import('../render/chart-readme.js'), import('./package.js')]);
     const readme = Buffer.from(renderChartReadme({ chart, schema: valuesSchema().schema, values }));
     const packing = packChart({ chartDir: stagedChart, chartName: name, exclude: new Set(checks.map((c) => c.file)), contents: new Map([['README.md', readme]]) });
     packing.catch(() => {}); // awaited below
+    trace('readme rendered, packing');
     const lint = await linting;
+    trace('helm lint done');
     for (const check of checks) rmSync(join(stagedChart, check.file), { force: true });
     if (lint.code !== 0) {
       const output = lint.stdout + lint.stderr;
@@ -153,14 +177,33 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
       renameSync(join(pkgDir, tgzName), tgzPath);
     }
     if (existsSync(chartDir)) renameSync(chartDir, join(staging, 'previous'));
+    trace('packed');
     renameSync(stagedChart, chartDir);
     log(`Chart folder: ${displayPath(chartDir)}`);
     log(`Packaged chart: ${displayPath(tgzPath)}`);
+    built = true;
     return { chartDir, tgzPath, values, helmVersion: helm.version };
   } finally {
+    if (linting) {
+      stopHelm.abort(); // a no-op once helm has exited; otherwise the build failed before lint ended
+      await linting.catch(() => {});
+    }
+    await copying?.catch(() => {}); // a copy still under way would write into the folder being removed
     rmSync(staging, { recursive: true, force: true });
+    // A failed build into a folder it made leaves no empty folder behind.
+    if (!built && !outputDirExisted) {
+      try {
+        rmdirSync(outputDir); // only when empty
+      } catch {
+        // something else was put there meanwhile: leave it
+      }
+    }
+    trace('done');
   }
 }
+
+/** CREG_CHART_TRACE=1: when each build step ended, in ms since Node.js started (npm run bench --trace). */
+const trace = process.env.CREG_CHART_TRACE ? (step: string): void => void process.stderr.write(`creg-chart trace: ${performance.now().toFixed(1)} ms ${step}\n`) : (): void => {};
 
 /** A path as the user would type it: relative below the working folder, absolute elsewhere. */
 function displayPath(path: string): string {
@@ -173,12 +216,12 @@ function displayPath(path: string): string {
  * was overridden; otherwise the merged values with a header saying where
  * they came from.
  */
-async function writeValuesYaml(path: string, values: Values, layers: string[], opts: ValuesInput): Promise<void> {
+function writeValuesYaml(path: string, values: Values, layers: string[], opts: ValuesInput): void {
   const overridden = (opts.valuesFiles?.length ?? 0) + (opts.set?.length ?? 0) + (opts.setString?.length ?? 0) > 0;
   if (!overridden) {
     // The commented defaults are ours; still, nothing but printable text and \n goes to Helm.
     if (!isYamlSafeText(readFileSync(defaultsPath, 'utf8'))) throw new Error(`${defaultsPath} holds a character Helm's YAML reader treats as a line break or refuses.`);
-    await copyFile(defaultsPath, path);
+    copyFileSync(defaultsPath, path);
     return;
   }
   // File names and --set text can hold any character: comments show them escaped.
@@ -189,5 +232,5 @@ async function writeValuesYaml(path: string, values: Values, layers: string[], o
     '',
   ].join('\n');
   // Written for Helm's reader (go-yaml, YAML 1.1): every string double-quoted and escaped.
-  await writeFile(path, header + helmValuesYaml(values));
+  writeFileSync(path, header + helmValuesYaml(values));
 }

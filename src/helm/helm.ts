@@ -19,6 +19,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Written to helm's stdin (e.g. a password for --password-stdin), which is then closed. */
   input?: string;
+  /** Stops helm (SIGTERM) when aborted; the result then rejects. */
+  signal?: AbortSignal;
 }
 
 export interface Helm {
@@ -41,7 +43,11 @@ function onPath(name: string): string | undefined {
 
 export function runHelm(bin: string, args: string[], opts: RunOptions = {}): Promise<HelmResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(bin, args, { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile(bin, args, { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024, signal: opts.signal }, (err, stdout, stderr) => {
+      if (opts.signal?.aborted) {
+        reject(new Error(`helm ${args[0]} was stopped`));
+        return;
+      }
       if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
         reject(new UserError(`cannot run helm at ${bin}: ${(err as Error).message}. Set HELM_BIN to a working helm binary.`));
         return;

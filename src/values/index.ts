@@ -31,6 +31,18 @@ export interface ResolvedValues {
  * cluster files shares its -f files; layers are never changed in place).
  */
 export function resolveValues(input: ValuesInput, loaded?: ReadonlyMap<string, ValuesSource>): ResolvedValues {
+  const resolved = mergeValuesInput(input, loaded);
+  checkValues(resolved);
+  return resolved;
+}
+
+/**
+ * The first half of resolveValues: reads and merges the layers (failing only
+ * when a layer cannot be read or parsed), without validating. `build` writes
+ * the merged values for helm lint with this and validates while helm runs;
+ * nothing it writes before checkValues passes is kept.
+ */
+export function mergeValuesInput(input: ValuesInput, loaded?: ReadonlyMap<string, ValuesSource>): ResolvedValues {
   const sources: ValuesSource[] = [input.defaultsFile ? loadValuesFile(input.defaultsFile, input.defaultsLabel ?? input.defaultsFile) : builtInDefaults()];
   const loadProblems: string[] = [];
   for (const file of input.valuesFiles ?? []) {
@@ -44,11 +56,14 @@ export function resolveValues(input: ValuesInput, loaded?: ReadonlyMap<string, V
   for (const arg of input.set ?? []) sources.push(parseSetArgument(arg, '--set'));
   for (const arg of input.setString ?? []) sources.push(parseSetArgument(arg, '--set-string'));
   if (loadProblems.length > 0) throw new ValidationError(loadProblems, 'Cannot read the values:');
-  const values = mergeValues(sources);
+  return { values: mergeValues(sources), sources };
+}
+
+/** The second half of resolveValues: the schema, then the rules a schema cannot say; throws ValidationError. */
+export function checkValues({ values, sources }: ResolvedValues): void {
   const schemaProblems = validateValues(values, sources);
   const problems = schemaProblems.length > 0 ? schemaProblems : mirrorProblems(values, sources);
   if (problems.length > 0) throw new ValidationError(inLayerOrder(problems, sources));
-  return { values, sources };
 }
 
 /** Problems sorted by the layer that gave the bad value (defaults, files, --set), then by line. */

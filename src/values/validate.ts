@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { runCommonJs } from '../code-cache.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { precompiledValidatorPath, schemaPath } from '../paths.js';
 import { whereSet, type ValuePath, type Values, type ValuesSource } from './sources.js';
@@ -39,8 +40,9 @@ export function valuesSchema(): { validate: ValidateFunction; schema: SchemaNode
     const sha256 = createHash('sha256').update(text).digest('hex');
     let validate: ValidateFunction | undefined;
     if (existsSync(precompiledValidatorPath)) {
-      const generated = requireFromHere(precompiledValidatorPath) as ValidateFunction & { schemaSha256?: string; default?: ValidateFunction };
-      if (generated.schemaSha256 === sha256) validate = generated.default ?? generated;
+      // From V8's code cache when it fits (src/code-cache.ts): compiling the generated code is most of its cost.
+      const generated = runCommonJs(precompiledValidatorPath)?.exports as (ValidateFunction & { schemaSha256?: string; default?: ValidateFunction }) | undefined;
+      if (generated?.schemaSha256 === sha256) validate = generated.default ?? generated;
     }
     if (!validate) {
       const { Ajv } = requireFromHere('ajv') as typeof import('ajv');
