@@ -3,7 +3,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, ValidationError } from '../errors.js';
-import { loadValuesFile, resolveValues, type ResolvedValues, type ValuesInput } from './index.js';
+import { checkValues, loadValuesFile, type ValuesInput } from './index.js';
 
 /** The cluster override files in `dir`: every `*.yaml` / `*.yml`, sorted by name. */
 export function listClusterFiles(dir: string, flag = '--cluster-dir'): string[] {
@@ -26,7 +26,6 @@ export function listClusterFiles(dir: string, flag = '--cluster-dir'): string[] 
 export interface ClusterResult {
   file: string;
   problems: string[];
-  resolved?: ResolvedValues;
 }
 
 /**
@@ -42,8 +41,8 @@ export function validateClusters(base: ValuesInput, clusterFiles: string[]): Clu
   const shared = new Map((base.valuesFiles ?? []).map((file) => [file, loadValuesFile(file)]));
   return clusterFiles.map((file) => {
     try {
-      const resolved = resolveValues({ ...base, valuesFiles: [...(base.valuesFiles ?? []), file] }, shared);
-      return { file, problems: [], resolved };
+      checkValues({ ...base, valuesFiles: [...(base.valuesFiles ?? []), file] }, shared);
+      return { file, problems: [] };
     } catch (err) {
       if (err instanceof ValidationError) return { file, problems: err.problems };
       if (err instanceof UserError) return { file, problems: [err.message] };

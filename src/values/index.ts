@@ -1,6 +1,6 @@
 import { ValidationError, UserError } from '../errors.js';
 import { builtInDefaults } from './defaults.js';
-import { mergeValues } from './merge.js';
+import { mergeValues, mergeValuesToRead } from './merge.js';
 import { parseSetArgument } from './set.js';
 import { loadValuesFile, type Values, type ValuesSource } from './sources.js';
 import { mirrorProblems } from './mirror-rules.js';
@@ -31,6 +31,24 @@ export interface ResolvedValues {
  * cluster files shares its -f files; layers are never changed in place).
  */
 export function resolveValues(input: ValuesInput, loaded?: ReadonlyMap<string, ValuesSource>): ResolvedValues {
+  const sources = loadSources(input, loaded);
+  const values = mergeValues(sources);
+  failOnProblems(values, sources);
+  return { values, sources };
+}
+
+/**
+ * resolveValues for a caller that needs only the verdict (each file of a
+ * fleet): the same checks and the same errors, but the merged values share
+ * the layers' objects (mergeValuesToRead) and are dropped.
+ */
+export function checkValues(input: ValuesInput, loaded?: ReadonlyMap<string, ValuesSource>): void {
+  const sources = loadSources(input, loaded);
+  failOnProblems(mergeValuesToRead(sources), sources);
+}
+
+/** The layers in order: the defaults, the `-f` files, the `--set` arguments; every file that cannot be read is one problem. */
+function loadSources(input: ValuesInput, loaded?: ReadonlyMap<string, ValuesSource>): ValuesSource[] {
   const sources: ValuesSource[] = [input.defaultsFile ? loadValuesFile(input.defaultsFile, input.defaultsLabel ?? input.defaultsFile) : builtInDefaults()];
   const loadProblems: string[] = [];
   for (const file of input.valuesFiles ?? []) {
@@ -44,11 +62,14 @@ export function resolveValues(input: ValuesInput, loaded?: ReadonlyMap<string, V
   for (const arg of input.set ?? []) sources.push(parseSetArgument(arg, '--set'));
   for (const arg of input.setString ?? []) sources.push(parseSetArgument(arg, '--set-string'));
   if (loadProblems.length > 0) throw new ValidationError(loadProblems, 'Cannot read the values:');
-  const values = mergeValues(sources);
+  return sources;
+}
+
+/** Validates the merged values: the schema first, the rules across fields once the schema holds. */
+function failOnProblems(values: Values, sources: ValuesSource[]): void {
   const schemaProblems = validateValues(values, sources);
   const problems = schemaProblems.length > 0 ? schemaProblems : mirrorProblems(values, sources);
   if (problems.length > 0) throw new ValidationError(inLayerOrder(problems, sources));
-  return { values, sources };
 }
 
 /** Problems sorted by the layer that gave the bad value (defaults, files, --set), then by line. */
