@@ -102,6 +102,24 @@ test('validate --cluster-dir with a FIFO and a symlink to /dev/zero: each refuse
   assert.ok(Date.now() - started < 15_000);
 });
 
+test('the fleet worker thread, taking every share itself, answers as validateClusters does, in order', async () => {
+  const { validateClusters } = await import('../dist/values/clusters.js');
+  const { Worker } = await import('node:worker_threads');
+  // Each file several times, so that there are many shares; this thread takes none of them.
+  const files = Array.from({ length: 5 }, () => ['good', 'mixed'].flatMap((d) => readdirSync(join(fixtures, d)).filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => join(fixtures, d, n)))).flat();
+  const input = { valuesFiles: [base], set: ['registry.replicas=1'], setString: [] };
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const results = new Array(files.length);
+  await new Promise((resolve, reject) => {
+    const thread = new Worker(join(ROOT, 'dist', 'fleet-worker.js'), { workerData: { base: input, files, next } });
+    thread.on('message', (m) => (m.results ? m.results.forEach((r, i) => { results[m.from + i] = r; }) : reject(new Error(m.error.message))));
+    thread.once('error', reject);
+    thread.once('exit', resolve);
+  });
+  assert.equal(results, validateClusters(input, files));
+  assert.ok(results.some((r) => r.problems.length > 0) && results.some((r) => r.problems.length === 0), 'the fixtures hold good and bad files');
+});
+
 test('template --chart out/x.tgz gives the same manifests as the chart built on the fly', () => {
   const outDir = join(work, 'out-chart');
   const b = creg(['build', '--output-dir', outDir]);

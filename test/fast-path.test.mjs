@@ -219,7 +219,7 @@ test("helm's version is cached by path, size and mtime; a changed binary is aske
   }
 });
 
-test('validate --cluster-dir: a worker thread for half of a fleet changes nothing in the report or the exit code', () => {
+test('validate --cluster-dir: a worker thread sharing the fleet changes nothing in the report or the exit code', () => {
   const dir = join(work, 'fleet');
   mkdirSync(join(dir, 'clusters'), { recursive: true });
   writeFileSync(join(dir, 'base.yaml'), 'registry:\n  kind: Deployment\n');

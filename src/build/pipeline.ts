@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { findHelm, type Helm, type HelmResult } from '../helm/helm.js';
 import { chartTemplatesDir, defaultsPath, packageRoot, schemaPath, signerBundlePath } from '../paths.js';
 import { chartImages, stageChartTemplates } from '../render/chart-templates.js';
-import { checkValues, mergeValuesInput, type Values, type ValuesInput } from '../values/index.js';
+import { validateMerged, mergeValuesInput, type Values, type ValuesInput } from '../values/index.js';
 import { commentText, helmValuesYaml, isYamlSafeText } from '../values/emit.js';
 import { VALUES_READBACK_CHECK, checkHelmValues, helmValuesOf } from './values-check.js';
 import { valuesSchema } from '../values/validate.js';
@@ -110,7 +110,7 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
     try {
       helm = await helmPromise;
     } catch (err) {
-      checkValues(merged);
+      validateMerged(merged);
       throw err;
     }
     trace('values merged');
@@ -129,14 +129,14 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
       }
       await staged.copied;
     } catch (err) {
-      checkValues(merged); // a value the schema refuses can break rendering: name the value
+      validateMerged(merged); // a value the schema refuses can break rendering: name the value
       throw err;
     }
     trace('chart staged');
     linting = helm.run(['lint', '--strict', stagedChart], { signal: stopHelm.signal });
     linting.catch(() => {}); // awaited below
     trace('helm lint started');
-    checkValues(merged);
+    validateMerged(merged);
     trace('values validated');
     log(`Rendering chart ${name} ${version} (registry ${appVersion}) from ${displayPath(chartTemplatesDir)}`);
     log(`Linting with helm ${helm.version} (${helm.bin}) and packaging; checking that Helm reads the validated values`);

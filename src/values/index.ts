@@ -1,6 +1,6 @@
 import { ValidationError, UserError } from '../errors.js';
 import { builtInDefaults } from './defaults.js';
-import { mergeValues } from './merge.js';
+import { mergeValues, mergeValuesToRead } from './merge.js';
 import { parseSetArgument } from './set.js';
 import { loadValuesFile, type Values, type ValuesSource } from './sources.js';
 import { mirrorProblems } from './mirror-rules.js';
@@ -32,17 +32,33 @@ export interface ResolvedValues {
  */
 export function resolveValues(input: ValuesInput, loaded?: ReadonlyMap<string, ValuesSource>): ResolvedValues {
   const resolved = mergeValuesInput(input, loaded);
-  checkValues(resolved);
+  validateMerged(resolved);
   return resolved;
 }
 
 /**
  * The first half of resolveValues: reads and merges the layers (failing only
  * when a layer cannot be read or parsed), without validating. `build` writes
- * the merged values for helm lint with this and validates while helm runs;
- * nothing it writes before checkValues passes is kept.
+ * the merged values for helm lint with this and validates them (validateMerged)
+ * while helm runs; nothing it writes before that passes is kept.
  */
 export function mergeValuesInput(input: ValuesInput, loaded?: ReadonlyMap<string, ValuesSource>): ResolvedValues {
+  const sources = loadSources(input, loaded);
+  return { values: mergeValues(sources), sources };
+}
+
+/**
+ * resolveValues for a caller that needs only the verdict (each file of a
+ * fleet): the same checks and the same errors, but the merged values share
+ * the layers' objects (mergeValuesToRead) and are dropped.
+ */
+export function checkValues(input: ValuesInput, loaded?: ReadonlyMap<string, ValuesSource>): void {
+  const sources = loadSources(input, loaded);
+  validateMerged({ values: mergeValuesToRead(sources), sources });
+}
+
+/** The layers in order: the defaults, the `-f` files, the `--set` arguments; every file that cannot be read is one problem. */
+function loadSources(input: ValuesInput, loaded?: ReadonlyMap<string, ValuesSource>): ValuesSource[] {
   const sources: ValuesSource[] = [input.defaultsFile ? loadValuesFile(input.defaultsFile, input.defaultsLabel ?? input.defaultsFile) : builtInDefaults()];
   const loadProblems: string[] = [];
   for (const file of input.valuesFiles ?? []) {
@@ -56,11 +72,11 @@ export function mergeValuesInput(input: ValuesInput, loaded?: ReadonlyMap<string
   for (const arg of input.set ?? []) sources.push(parseSetArgument(arg, '--set'));
   for (const arg of input.setString ?? []) sources.push(parseSetArgument(arg, '--set-string'));
   if (loadProblems.length > 0) throw new ValidationError(loadProblems, 'Cannot read the values:');
-  return { values: mergeValues(sources), sources };
+  return sources;
 }
 
-/** The second half of resolveValues: the schema, then the rules a schema cannot say; throws ValidationError. */
-export function checkValues({ values, sources }: ResolvedValues): void {
+/** The second half of resolveValues: the schema, then the rules across fields once the schema holds; throws ValidationError. */
+export function validateMerged({ values, sources }: ResolvedValues): void {
   const schemaProblems = validateValues(values, sources);
   const problems = schemaProblems.length > 0 ? schemaProblems : mirrorProblems(values, sources);
   if (problems.length > 0) throw new ValidationError(inLayerOrder(problems, sources));

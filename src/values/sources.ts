@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, type ParseOptions, type DocumentOptions, type SchemaOptions } from 'yaml';
 import { UserError } from '../errors.js';
+import { readSimpleValues } from './simple-yaml.js';
 
 export type ValuePath = (string | number)[];
 export type Values = Record<string, unknown>;
@@ -147,7 +148,7 @@ export function loadValuesFile(path: string, label = path): ValuesSource {
   const bytes = readRegularFile(path, label, 'values file', MAX_VALUES_FILE_BYTES);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = STRICT_UTF8.decode(bytes);
   } catch {
     const loose = new TextDecoder('utf-8').decode(bytes);
     const at = loose.indexOf('\ufffd');
@@ -162,18 +163,37 @@ export function loadValuesFile(path: string, label = path): ValuesSource {
   if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
     throw new UserError(`${label}: the values file is empty. Put at least one key in it (run \`creg-chart init\` for a commented starter file) or leave out this -f.`);
   }
+  // Most values files are simple block maps: read those without building a
+  // node tree, and parse in full only when a message needs a line number.
+  const simple = readSimpleValues(text, HELM_YAML_OPTIONS);
+  if (simple && !nonFinite(simple, [])) {
+    let full: ValuesSource | undefined;
+    return { label, values: simple, lineOf: (path) => (full ??= parseValuesYaml(text, label)).lineOf?.(path) };
+  }
+  return parseValuesYaml(text, label);
+}
+
+/** Decodes values files; one decoder serves every file (a fleet reads a thousand). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Parses the text of a values file with the full YAML parser: the values,
+ * line numbers for messages, and every check loadValuesFile promises.
+ */
+function parseValuesYaml(text: string, label: string): ValuesSource {
   const lineCounter = new LineCounter();
   const lineOfNode = (node: unknown): string => {
     const range = (node as { range?: [number, number, number] | null } | null)?.range;
     return range ? `:${lineCounter.linePos(range[0]).line}` : '';
   };
-  const tooDeep = new UserError(`${label}: the YAML is nested too deeply to read. Flatten it.`);
+  // Built only when thrown (an Error records its stack when made).
+  const tooDeep = (): UserError => new UserError(`${label}: the YAML is nested too deeply to read. Flatten it.`);
   let doc: ReturnType<typeof parseDocument>;
   try {
     // Duplicate keys are found below in linear time (the parser's own check compares every pair).
     doc = parseDocument(text, { ...HELM_YAML_OPTIONS, lineCounter, uniqueKeys: false, prettyErrors: true });
   } catch (err) {
-    if (err instanceof RangeError) throw tooDeep;
+    if (err instanceof RangeError) throw tooDeep();
     throw err;
   }
   if (doc.errors.length > 0) {
@@ -220,7 +240,7 @@ export function loadValuesFile(path: string, label = path): ValuesSource {
     if (err instanceof ReferenceError && /excessive alias/i.test(err.message)) {
       throw new UserError(`${label}: its aliases (*name) expand to too many values (a YAML "billion laughs" bomb, or far more aliases than a values file needs). Write the values out.`);
     }
-    if (err instanceof RangeError) throw tooDeep;
+    if (err instanceof RangeError) throw tooDeep();
     throw err;
   }
   if (values === null || values === undefined) {
