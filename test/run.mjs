@@ -2,8 +2,8 @@
 // server in one file cannot take the others down), streams its output, and
 // sums uvu's per-file counts into the closing line `N passed, N failed`.
 // Usage: node test/run.mjs [substring ...]   (only files whose path contains one)
-import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,11 +19,40 @@ function findTests(dir) {
   }).sort();
 }
 
-const files = findTests(testDir).filter((f) => filters.length === 0 || filters.some((s) => relative(testDir, f).includes(s)));
+// CREG_TEST_BACKGROUND_BUILD=<lock file>: .ci/run builds the two longest
+// cold tools (trivy, SeaweedFS) in the background while the other tools
+// build and the tests run, holding that lock (flock) until it ends. The test
+// files that need those tools run last, after waiting for the lock; the
+// build's exit code is in <lock file>.status and its output in <lock file>.log.
+const background = process.env.CREG_TEST_BACKGROUND_BUILD;
+const needsBackground = (f) => /(^|\/)(judges|storage-real)\.test\.mjs$/.test(relative(testDir, f));
+const matching = findTests(testDir).filter((f) => filters.length === 0 || filters.some((s) => relative(testDir, f).includes(s)));
+const files = background ? [...matching.filter((f) => !needsBackground(f)), ...matching.filter(needsBackground)] : matching;
 if (files.length === 0) {
   console.log(`no test files match ${filters.join(' ')}`);
   console.log('0 passed, 1 failed');
   process.exit(1);
+}
+
+/** Blocks until the background build releases its lock; says how it ended. */
+function waitForBackgroundBuild(lock) {
+  const started = Date.now();
+  console.log(`\n[run.mjs] waiting for the background build of trivy and SeaweedFS (${lock}.log) ...`);
+  const r = spawnSync('flock', [lock, 'true'], { stdio: 'inherit' });
+  let status = 'unknown';
+  try {
+    status = readFileSync(`${lock}.status`, 'utf8').trim();
+  } catch {
+    // it never wrote one: reported below
+  }
+  console.log(`[run.mjs] the background build ended with exit code ${status} after ${((Date.now() - started) / 1000).toFixed(0)} s of waiting${r.status === 0 ? '' : ' (flock failed)'}`);
+  if (status !== '0') {
+    try {
+      console.log(readFileSync(`${lock}.log`, 'utf8').split('\n').slice(-30).join('\n'));
+    } catch {
+      // no log either
+    }
+  }
 }
 
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
@@ -32,8 +61,13 @@ let failed = 0;
 let skipped = 0;
 const failures = [];
 
+let waited = !background;
 for (const file of files) {
   const name = relative(join(testDir, '..'), file);
+  if (!waited && needsBackground(file)) {
+    waited = true;
+    waitForBackgroundBuild(background);
+  }
   console.log(`\n=== ${name}`);
   const started = Date.now();
   const { code, output } = await new Promise((resolve) => {
