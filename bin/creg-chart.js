@@ -29,5 +29,6 @@ else {
   } catch {
     // not compiled: the ES module bundle
   }
-  if (!codeCache?.runCommonJs(fileURLToPath(new URL('creg-chart.cjs', dist)))) await import('../dist/creg-chart.js');
+  // CREG_CHART_MAKE_CODE_CACHE=1 (scripts/bundle-cli.mjs): write the cache after this command.
+  if (!codeCache?.runCommonJs(fileURLToPath(new URL('creg-chart.cjs', dist)), { cacheOnExit: process.env.CREG_CHART_MAKE_CODE_CACHE === '1' })) await import('../dist/creg-chart.js');
 }

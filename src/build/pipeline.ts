@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { findHelm, type Helm, type HelmResult } from '../helm/helm.js';
@@ -82,6 +83,7 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
     throw new UserError(`the signer bundle ${relative(process.cwd(), signerBundlePath)} is missing: run \`npm run compile\` in ${packageRoot} first.`);
   }
 
+  trace('build started');
   const layers = ['built-in defaults', ...(opts.valuesFiles ?? []), ...(opts.set ?? []).map((s) => `--set ${s}`), ...(opts.setString ?? []).map((s) => `--set-string ${s}`)];
   log(`Validating values: ${layers.map(commentText).join(', ')}`); // escapes: no terminal control sequences from --set text
   const helmPromise = opts.helm ? Promise.resolve(opts.helm) : findHelm();
@@ -101,6 +103,7 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
     // thread pool, while this thread reads the values.
     const staged = stageChartTemplates(chartTemplatesDir, stagedChart, new Map([['values.schema.json', schemaPath], ['files/signer.js', signerBundlePath]]));
     copying = staged.copied;
+    trace('static files copying');
     // Merged now, validated while helm lints (below): the schema check is off
     // the path to helm's start. Nothing written before it passes is kept, and
     // a problem it finds is reported in place of any later failure.
@@ -189,7 +192,7 @@ export async function buildChart(opts: BuildOptions): Promise<BuildResult> {
       await linting.catch(() => {});
     }
     await copying?.catch(() => {}); // a copy still under way would write into the folder being removed
-    rmSync(staging, { recursive: true, force: true });
+    await rm(staging, { recursive: true, force: true }); // the thread pool unlinks in parallel
     // A failed build into a folder it made leaves no empty folder behind.
     if (!built && !outputDirExisted) {
       try {
