@@ -93,6 +93,13 @@ try {
     timed(process.execPath, ['--require', rssReporter, cli, 'build', '--output-dir', outDir], { env: { ...noExtraCa, CREG_BENCH_RSS_FILE: rssFile } });
   }
   const rssMiB = Math.max(...readFileSync(rssFile, 'utf8').trim().split('\n').map(Number)) / 1024;
+  // Where a build's wall time goes: CREG_CHART_TRACE=1 timelines (ms since
+  // Node.js started), medians per step, from separate runs.
+  const steps = new Map();
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(process.execPath, [cli, 'build', '--output-dir', outDir], { cwd: work, encoding: 'utf8', env: { ...noExtraCa, CREG_CHART_TRACE: '1' } });
+    for (const m of r.stderr.matchAll(/^creg-chart trace: ([\d.]+) ms (.+)$/gm)) steps.set(m[2], [...(steps.get(m[2]) ?? []), Number(m[1])]);
+  }
 
   const helmMs = median(t.helm);
   console.log(`helm ${helm.version} (${helm.bin}); ${runs} runs each, medians of wall times; ${cpus().length} CPUs; load average ${loadBefore} at the start, ${load()} at the end (wall times need an idle machine)`);
@@ -116,6 +123,8 @@ try {
     console.log(`  validate --cluster-dir (${fleetSize} files)     ${fmt(fleet)}   (goal <= 1000 ms: ${verdict(fleet <= 1000)}); ${speedup.toFixed(0)}x helm one by one (goal >= 50x: ${verdict(speedup >= 50)})`);
     console.log(`  node -e 0 (Node.js start alone)        ${fmt(median(t[`node/${name}`]))}`);
   }
+  console.log(`where creg-chart build's time goes (CREG_CHART_TRACE=1, without NODE_EXTRA_CA_CERTS; medians of ${runs} runs, ms since Node.js started; helm lint alone takes ${fmt(median(t.helmLint))}):`);
+  console.log(`  ${[...steps].map(([step, ms]) => `${median(ms).toFixed(0)} ${step}`).join(' | ')}`);
   console.log(`peak RSS of creg-chart build (Node.js process, max of 3)   ${rssMiB.toFixed(1)} MiB   (goal <= 120 MiB: ${verdict(rssMiB <= 120)})`);
 } finally {
   rmSync(work, { recursive: true, force: true });
