@@ -116,6 +116,38 @@ for (const h of HELMS) {
     for (const [k, v] of Object.entries(first)) assert.is(testPod.metadata.labels[k], v, `the test Pod matches the policy's ${k}`);
   });
 
+  test(`${V} NetworkPolicy with metrics: the metrics port only for the scrapers named, and no rule when none is`, () => {
+    const base = ['--set', 'networkPolicy.enabled=true', '--set', 'metrics.enabled=true', '--set', 'networkPolicy.nodeCIDRs={10.0.0.0/16}'];
+    const policy = (extra) => {
+      const np = find(helmTemplate(h.bin, built.chartDir, [...base, ...extra]), 'NetworkPolicy', `${FULL}-registry`);
+      new NetworkPolicy(np).validate();
+      assert.equal(np.spec.ingress[0].ports, [{ protocol: 'TCP', port: 5000 }]);
+      return np.spec.ingress.slice(1);
+    };
+    const prometheus = ['--set', 'networkPolicy.metrics.podSelectors[0].app\\.kubernetes\\.io/name=prometheus'];
+    const ns = (name) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+    const pods = { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } };
+    // Both: each pair of namespace and label set (one peer, both selectors: AND).
+    assert.equal(policy(['--set', 'networkPolicy.metrics.namespaces={monitoring,obs}', ...prometheus]), [
+      { ports: [{ protocol: 'TCP', port: 5001 }], from: [{ ...ns('monitoring'), ...pods }, { ...ns('obs'), ...pods }] },
+    ]);
+    assert.equal(policy(['--set', 'networkPolicy.metrics.namespaces={monitoring}']), [{ ports: [{ protocol: 'TCP', port: 5001 }], from: [ns('monitoring')] }]);
+    assert.equal(policy([...prometheus, '--set', 'metrics.port=9100']), [{ ports: [{ protocol: 'TCP', port: 9100 }], from: [pods] }]);
+    // No scraper named: no rule at all (a rule with an empty `from` would admit every source).
+    assert.equal(policy([]), []);
+    // Metrics off: the scrapers open nothing.
+    const off = find(helmTemplate(h.bin, built.chartDir, ['--set', 'networkPolicy.enabled=true', '--set', 'networkPolicy.metrics.namespaces={monitoring}']), 'NetworkPolicy', `${FULL}-registry`);
+    assert.is(off.spec.ingress.length, 1);
+    if (h.label === 'helm4') {
+      // Helm 3 needs a reachable cluster even for `install --dry-run=client`.
+      const r = runHelm(h.bin, ['install', 'eyoh', built.chartDir, '--dry-run=client', ...base]);
+      assert.is(r.status, 0, r.stderr);
+      assert.match(r.stdout.slice(r.stdout.indexOf('NOTES:')), 'WARNING: metrics.enabled with networkPolicy.enabled, but networkPolicy.metrics names no scraper');
+      const named = runHelm(h.bin, ['install', 'eyoh', built.chartDir, '--dry-run=client', ...base, '--set', 'networkPolicy.metrics.namespaces={monitoring}']);
+      assert.not.match(named.stdout, 'names no scraper');
+    }
+  });
+
   test(`${V} auth.existingSecret: the registry and the signer use it; no generated names in the registry pod`, () => {
     const objs = helmTemplate(h.bin, built.chartDir, ['--set', 'auth.enabled=true', '--set', 'auth.existingSecret=my-users']);
     assert.is(registryPod(objs).volumes.find((v) => v.name === 'auth-secret').secret.secretName, 'my-users');
@@ -133,6 +165,8 @@ for (const h of HELMS) {
       ['registry.debug.port=80', 'port'],
       ['auth.existingSecret=Not_A_Name', 'existingSecret'],
       ['networkPolicy.nodeCIDRs={10.0.0.1}', 'nodeCIDRs'],
+      ['networkPolicy.metrics.namespaces={Not_A_Namespace}', 'namespaces'],
+      ['networkPolicy.metrics.bogus=1', 'bogus'],
     ]) {
       const r = runHelm(h.bin, ['template', 'eyoh', built.chartDir, '--set', set]);
       assert.is.not(r.status, 0, set);
