@@ -205,4 +205,17 @@ test('describePodNotReady names the pod, its node and what kubelet reports (init
   assert.is(describePodNotReady({ metadata: { name: 'z' }, spec: { nodeName: 'n' }, status: {} }), 'pod z on node n, phase unknown: no container status yet');
 });
 
+test('maintenance recover: a read-only window is stale once its gc pod is gone, deleted or ended; not while it is pending or running', async () => {
+  const { readOnlyIsStale } = await import('../dist/signer/maintenance.mjs');
+  const pod = (name, phase, deleting) => ({ metadata: { name, ...(deleting ? { deletionTimestamp: '2026-11-30T00:00:00Z' } : {}) }, status: { phase } });
+  assert.not.ok(readOnlyIsStale('gc-1', [pod('gc-1', 'Running')]));
+  assert.not.ok(readOnlyIsStale('gc-1', [pod('gc-0', 'Succeeded'), pod('gc-1', 'Pending')]));
+  assert.ok(readOnlyIsStale('gc-1', []), 'gone');
+  assert.ok(readOnlyIsStale('gc-1', [pod('gc-2', 'Running')]), 'another gc pod does not own this window');
+  assert.ok(readOnlyIsStale('gc-1', [pod('gc-1', 'Failed')]));
+  assert.ok(readOnlyIsStale('gc-1', [pod('gc-1', 'Succeeded')]));
+  assert.ok(readOnlyIsStale('gc-1', [pod('gc-1', 'Running', true)]), 'being deleted');
+  assert.ok(readOnlyIsStale(undefined, [pod('gc-1', 'Running')]), 'no pod recorded');
+});
+
 test.run();

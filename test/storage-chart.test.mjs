@@ -106,7 +106,7 @@ for (const h of HELMS) {
       const set = ['gc.enabled=true', 'gc.deleteUntagged=true', `storage.kind=${kind}`, 'storage.s3.bucket=images', 'storage.s3.existingSecret=s3'];
       const objects = render(set);
       objects.filter((o) => o.kind !== 'ServiceMonitor').forEach(validateObject);
-      const cron = find(objects, 'CronJob');
+      const cron = find(objects, 'CronJob', 'reg-creg-gc');
       assert.is(cron.spec.concurrencyPolicy, 'Forbid');
       const spec = cron.spec.jobTemplate.spec.template.spec;
       const names = spec.initContainers.map((c) => c.name);
@@ -135,12 +135,33 @@ for (const h of HELMS) {
         ['pods', 'list,delete', ''],
       ]);
       assert.is(spec.serviceAccountName, 'reg-creg-gc');
+      // read-only records its pod, for gc-recover
+      assert.equal(spec.initContainers.find((c) => c.name === 'read-only').env.find((e) => e.name === 'POD_NAME').valueFrom, { fieldRef: { fieldPath: 'metadata.name' } });
+      // gc-recover: the same ServiceAccount and maintenance settings, only the API (no storage, any node)
+      const recover = find(objects, 'CronJob', 'reg-creg-gc-recover');
+      assert.is(recover.spec.schedule, '*/10 * * * *');
+      assert.is(recover.spec.concurrencyPolicy, 'Forbid');
+      const rspec = recover.spec.jobTemplate.spec.template.spec;
+      assert.is(rspec.serviceAccountName, 'reg-creg-gc');
+      assert.equal(rspec.containers.map((c) => [c.name, c.command.join(' ')]), [['recover', 'node /signer/signer.js maintenance recover']]);
+      const renv = envOf(rspec.containers[0]);
+      assert.is(renv.GC_POD_SELECTOR.value, 'app.kubernetes.io/name=creg,app.kubernetes.io/instance=reg,app.kubernetes.io/component=gc');
+      const gcLabels = cron.spec.jobTemplate.spec.template.metadata.labels;
+      for (const pair of renv.GC_POD_SELECTOR.value.split(',')) assert.is(gcLabels[pair.split('=')[0]], pair.split('=')[1], `the gc pods carry ${pair}`);
+      for (const name of ['MAINTENANCE_CONFIGMAP', 'WORKLOAD_KIND', 'WORKLOAD_NAME', 'POD_SELECTOR']) assert.is(renv[name].value, envOf(spec.containers[0])[name].value, name);
+      assert.equal(rspec.volumes.map((v) => v.name), ['signer']);
+      assert.not.ok(rspec.nodeSelector);
     });
   }
 
+  test(`${V} gc.recoverSchedule empty: no gc-recover CronJob; gc off: neither`, () => {
+    assert.equal(render(['gc.enabled=true', 'gc.recoverSchedule=']).filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name), ['reg-creg-gc']);
+    assert.equal(render([]).filter((o) => o.kind === 'CronJob'), []);
+  });
+
   test(`${V} registry 3.x image: garbage-collect reads /etc/distribution/config.yml; 2.x: /etc/docker/registry/config.yml`, () => {
     const cfg = (tag) => {
-      const cron = find(render(['gc.enabled=true', `registry.image.tag=${tag}`]), 'CronJob');
+      const cron = find(render(['gc.enabled=true', `registry.image.tag=${tag}`]), 'CronJob', 'reg-creg-gc');
       return envOf(cron.spec.jobTemplate.spec.template.spec.initContainers.find((c) => c.name === 'garbage-collect')).REGISTRY_CONFIG.value;
     };
     assert.is(cfg('3.1.2'), '/etc/distribution/config.yml');

@@ -131,6 +131,44 @@ spec:
     r = step('read-write', { GC_EXIT_FILE: join(work, 'never-written') });
     assert.is(r.status, 1);
     assert.match(r.stderr, /garbage collection did not run/);
+
+    // recover (the gc-recover CronJob): a gc pod that is still running keeps its read-only window;
+    // once it is gone, recover switches back. A kwok pod is Running at once: it stands for a GC pod.
+    const recoverEnv = JSON.parse(kubectl(['get', 'cronjob', 'pvc-creg-gc-recover', '-n', 'pvc', '-o', 'json'])).spec.jobTemplate.spec.template.spec.containers[0].env;
+    const gcSelector = recoverEnv.find((e) => e.name === 'GC_POD_SELECTOR').value;
+    const annotations = () => JSON.parse(kubectl(['get', 'configmap', 'pvc-creg-maintenance', '-n', 'pvc', '-o', 'json'])).metadata.annotations ?? {};
+    r = step('recover', { GC_POD_SELECTOR: gcSelector });
+    assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /registry is read-write: nothing to recover/);
+    kubectl(['apply', '-n', 'pvc', '-f', '-'], `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: gc-stand-in
+  labels: { ${gcSelector.split(',').map((p) => p.replace('=', ': ')).join(', ')} }
+spec:
+  nodeSelector: { type: kwok }
+  tolerations: [{ key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule }]
+  containers: [{ name: gc, image: busybox }]
+`);
+    await waitFor('the stand-in gc pod running', () => kubectl(['get', 'pod', 'gc-stand-in', '-n', 'pvc', '-o', 'jsonpath={.status.phase}']) === 'Running');
+    r = step('read-only', { POD_NAME: 'gc-stand-in' });
+    assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
+    assert.is(annotations()['creg-chart/read-only-by'], 'gc-stand-in');
+    assert.match(annotations()['creg-chart/read-only-since'], /^\d{4}-\d\d-\d\dT/);
+    const readOnlyPods = podNames();
+    r = step('recover', { GC_POD_SELECTOR: gcSelector });
+    assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /for garbage collection pod gc-stand-in, which is still running: leaving it/);
+    assert.is(mode(), '{"readonly":{"enabled":true}}');
+    assert.equal(podNames(), readOnlyPods, 'no restart while the collection runs');
+    kubectl(['delete', 'pod', 'gc-stand-in', '-n', 'pvc', '--grace-period=0', '--force', '--wait=true']);
+    r = step('recover', { GC_POD_SELECTOR: gcSelector });
+    assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /garbage collection pod gc-stand-in is gone or has ended without switching back: switching to read-write/);
+    assert.is(mode(), '{"readonly":{"enabled":false}}');
+    assert.not.ok('creg-chart/read-only-by' in annotations(), 'read-write clears the record');
+    assert.ok(podNames().every((n) => !readOnlyPods.includes(n)), 'the registry pods restarted into read-write');
   });
 
   for (const hh of HELMS) {

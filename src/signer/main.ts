@@ -23,10 +23,13 @@ export const USAGE = `usage:
        AUTH_MODE AUTH_HTPASSWD_SECRET AUTH_PUSH_SECRET AUTH_PULL_SECRET AUTH_PUSH_USER AUTH_PULL_USER
        REGISTRY_PORT DISCOVERY DISCOVERY_HELP
        KUBE_API_URL KUBE_TOKEN_FILE KUBE_CA_FILE)
-  node signer.js maintenance read-only|read-write
-      garbage-collection Job: switch the registry to read-only (before GC) or back to read-write (after;
-      fails when GC_EXIT_FILE does not hold 0), restarting registry pods one at a time
-      (env: POD_NAMESPACE MAINTENANCE_CONFIGMAP WORKLOAD_KIND WORKLOAD_NAME POD_SELECTOR READY_TIMEOUT_SECONDS GC_EXIT_FILE)`;
+  node signer.js maintenance read-only|read-write|recover
+      garbage-collection Job: switch the registry to read-only (before GC; records POD_NAME) or back to
+      read-write (after; fails when GC_EXIT_FILE does not hold 0), restarting registry pods one at a time;
+      recover (gc-recover CronJob): back to read-write when the recorded pod, among GC_POD_SELECTOR's,
+      is gone or has ended
+      (env: POD_NAMESPACE MAINTENANCE_CONFIGMAP WORKLOAD_KIND WORKLOAD_NAME POD_SELECTOR READY_TIMEOUT_SECONDS GC_EXIT_FILE
+       POD_NAME GC_POD_SELECTOR)`;
 
 class UsageError extends Error {}
 
@@ -95,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'maintenance': {
         const [which, ...more] = rest;
-        if (which !== 'read-only' && which !== 'read-write') throw new UsageError(`maintenance needs read-only or read-write, not ${JSON.stringify(which ?? '')}.`);
+        if (which !== 'read-only' && which !== 'read-write' && which !== 'recover') throw new UsageError(`maintenance needs read-only, read-write or recover, not ${JSON.stringify(which ?? '')}.`);
         parse(more, {});
         await runMaintenance(which, process.env, log);
         return 0;
