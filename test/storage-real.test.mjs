@@ -173,7 +173,7 @@ if (missing.length > 0) {
 
   /** The rendered gc CronJob's garbage-collect container, command + args + env. */
   function gcContainer(r) {
-    const cron = find(r.objects, 'CronJob');
+    const cron = r.objects.find((o) => o.kind === 'CronJob' && o.metadata.name.endsWith('-gc'));
     const spec = cron.spec.jobTemplate.spec.template.spec;
     return { spec, container: spec.initContainers.find((c) => c.name === 'garbage-collect') };
   }
