@@ -62,9 +62,10 @@ export function packageVersion(): string {
 }
 
 /**
- * validate -> render chart-templates/ -> helm lint --strict, and meanwhile
- * the chart README and the .tgz (src/build/package.ts writes what `helm
- * package` writes; charts it does not model go to `helm package` after lint).
+ * stage chart-templates/ and merge the values -> helm lint --strict, and
+ * meanwhile the schema check (a refusal stops helm and is the error), the
+ * chart README and the .tgz (src/build/package.ts writes what `helm package`
+ * writes; charts it does not model go to `helm package` after lint).
  * Everything is built in a staging folder inside the output folder; the
  * previous chart there is replaced only once the new one has passed lint
  * and been packaged, so a failed build leaves the last good output intact.
