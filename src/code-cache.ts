@@ -30,6 +30,8 @@ function wrap(source: string): string {
 
 interface Compiled {
   script: Script;
+  /** The id on the file's first line (undefined without one: no cache is used or made). */
+  id: string | undefined;
   /** Whether V8 took the cache (false without one). */
   fromCache: boolean;
 }
@@ -53,7 +55,7 @@ function compile(path: string, useCache = true): Compiled | undefined {
     }
   }
   const script = new Script(wrap(source), { filename: path, cachedData });
-  return { script, fromCache: cachedData !== undefined && !script.cachedDataRejected };
+  return { script, id, fromCache: cachedData !== undefined && !script.cachedDataRejected };
 }
 
 function run({ script }: Compiled, path: string): unknown {
@@ -75,8 +77,7 @@ export function runCommonJs(path: string, opts: { cacheOnExit?: boolean } = {}):
   return compiled && { exports: run(compiled, path), fromCache: compiled.fromCache };
 }
 
-function writeCache(path: string, { script }: Compiled): void {
-  const id = ID_LINE.exec(readFileSync(path, 'utf8'))?.[1];
+function writeCache(path: string, { script, id }: Compiled): void {
   if (!id) throw new Error(`${path} does not start with a creg-chart code id line`);
   writeFileSync(`${path}.v8cache`, Buffer.concat([Buffer.from(id, 'latin1'), script.createCachedData()]));
 }

@@ -196,3 +196,24 @@ include "creg.preflightClaim" (dict "claim" PVC_OBJECT "Values" .Values)
 {{- fail (printf "\n\npreflight: storage.pvc.existingClaim %s has access modes [%s], without ReadWriteMany: only one node can mount it, so with registry.replicas=%d the other pods could never start on another node.\nSet registry.replicas=1, or use a ReadWriteMany claim.\n" .claim.metadata.name (join ", " $modes) $replicas) -}}
 {{- end -}}
 {{- end -}}
+{{- /* One `from` peer: pods with `labels` (quoted), in the namespace `namespace` when given (else the release's); a namespace without labels: all its pods. */}}
+{{- define "creg.networkPolicyPeer" -}}
+{{- if .namespace -}}
+- namespaceSelector:
+    matchLabels:
+      kubernetes.io/metadata.name: {{ .namespace | quote }}
+{{- if kindIs "map" .labels }}
+  podSelector:
+    matchLabels:
+      {{- range $k, $v := .labels }}
+      {{ $k | quote }}: {{ $v | quote }}
+      {{- end }}
+{{- end }}
+{{- else -}}
+- podSelector:
+    matchLabels:
+      {{- range $k, $v := .labels }}
+      {{ $k | quote }}: {{ $v | quote }}
+      {{- end }}
+{{- end }}
+{{- end -}}

@@ -67,11 +67,16 @@ export function readMaintenanceConfig(env: Record<string, string | undefined>, s
   };
 }
 
+async function maintenanceConfigMap(kube: KubeClient, cfg: MaintenanceConfig): Promise<any> {
+  const cm = await kube.getConfigMap(cfg.namespace, cfg.configMap);
+  if (!cm) throw new Error(`ConfigMap ${cfg.configMap} does not exist in namespace ${cfg.namespace}; it is part of the chart (gc.enabled=true): run helm upgrade.`);
+  return cm;
+}
+
 /** Writes the mode into the ConfigMap (when it differs), then restarts every registry pod, one at a time. */
 async function switchMode(kube: KubeClient, cfg: MaintenanceConfig, mode: Mode, log: Log): Promise<void> {
   const ns = cfg.namespace;
-  const cm = await kube.getConfigMap(ns, cfg.configMap);
-  if (!cm) throw new Error(`ConfigMap ${cfg.configMap} does not exist in namespace ${ns}; it is part of the chart (gc.enabled=true): run helm upgrade.`);
+  const cm = await maintenanceConfigMap(kube, cfg);
   const value = MAINTENANCE_VALUE[mode];
   const annotations = { ...(cm.metadata?.annotations ?? {}) };
   delete annotations[READ_ONLY_BY];
@@ -140,8 +145,7 @@ export function readOnlyIsStale(recordedPod: string | undefined, gcPods: { metad
 /** recover: back to read-write when the pod that made the registry read-only cannot do it any more. */
 async function recover(kube: KubeClient, cfg: MaintenanceConfig, log: Log): Promise<void> {
   if (!cfg.gcPodSelector) throw new ConfigError('maintenance recover needs GC_POD_SELECTOR (set by the chart\'s gc-recover CronJob).');
-  const cm = await kube.getConfigMap(cfg.namespace, cfg.configMap);
-  if (!cm) throw new Error(`ConfigMap ${cfg.configMap} does not exist in namespace ${cfg.namespace}; it is part of the chart (gc.enabled=true): run helm upgrade.`);
+  const cm = await maintenanceConfigMap(kube, cfg);
   if (cm.data?.[MAINTENANCE_KEY] !== MAINTENANCE_VALUE['read-only']) {
     log('registry is read-write: nothing to recover');
     return;
